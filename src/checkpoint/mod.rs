@@ -1,0 +1,138 @@
+//! One `.safetensors` file per checkpoint: the weights as F32 tensors named by their module path
+//! (`h.0.attn.c_attn.weight`), and in the metadata the model config, the tokenizer and the
+//! training state, each as JSON under a `gptlab.*` key, plus a format version.
+
+mod params;
+
+use std::collections::HashMap;
+
+use burn::prelude::*;
+use safetensors::SafeTensors;
+use safetensors::tensor::{Dtype, TensorView};
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Gpt, GptConfig};
+use crate::tokenize::Tokenizer;
+use params::{ParamReader, ParamWriter};
+
+/// Bumped when a change would make older readers misread a file.
+pub const FORMAT_VERSION: u32 = 1;
+
+const KEY_VERSION: &str = "gptlab.format_version";
+const KEY_MODEL: &str = "gptlab.model";
+const KEY_TOKENIZER: &str = "gptlab.tokenizer";
+const KEY_TRAINING: &str = "gptlab.training";
+
+/// Where training stood when the file was written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingState {
+    pub step: usize,
+    /// The most recent training losses, oldest first.
+    pub recent_losses: Vec<f32>,
+    pub validation_loss: Option<f32>,
+    pub dataset: String,
+    pub seed: u64,
+}
+
+/// Everything in a checkpoint besides the weights.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckpointInfo {
+    pub model: GptConfig,
+    pub tokenizer: Tokenizer,
+    pub training: TrainingState,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CheckpointError {
+    #[error("this is not a safetensors file ({0})")]
+    NotSafetensors(String),
+    #[error("this safetensors file was not written by gptlab (it has no {KEY_VERSION} metadata)")]
+    Foreign,
+    #[error("this checkpoint has format version {0}; this page reads versions up to {FORMAT_VERSION}")]
+    TooNew(u32),
+    #[error("the checkpoint's {key} metadata is unreadable: {reason}")]
+    BadMetadata { key: &'static str, reason: String },
+    #[error("the checkpoint describes a model that cannot be built: {0}")]
+    BadModel(String),
+    #[error("the checkpoint's tensors do not fit its model: {0}")]
+    Mismatch(String),
+    #[error("reading the weights back from the GPU failed: {0}")]
+    ReadBack(String),
+}
+
+/// Serialises `model` and `info` into the bytes of a `.safetensors` file.
+pub async fn save(model: &Gpt, info: &CheckpointInfo) -> Result<Vec<u8>, CheckpointError> {
+    let mut writer = ParamWriter::default();
+    model.visit(&mut writer);
+    let mut tensors = Vec::with_capacity(writer.params.len());
+    for (name, shape, tensor) in writer.params {
+        let data = tensor.into_data_async().await;
+        let data = data.map_err(|e| CheckpointError::ReadBack(format!("{e:?}")))?;
+        let values = data.try_to_vec::<f32>().map_err(|e| CheckpointError::ReadBack(format!("{e:?}")))?;
+        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        tensors.push((name, shape, bytes));
+    }
+    let views = tensors.iter().map(|(name, shape, bytes)| {
+        let view = TensorView::new(Dtype::F32, shape.clone(), bytes).expect("shape matches data");
+        (name.clone(), view)
+    });
+    let metadata = HashMap::from([
+        (KEY_VERSION.to_string(), FORMAT_VERSION.to_string()),
+        (KEY_MODEL.to_string(), to_json(&info.model)),
+        (KEY_TOKENIZER.to_string(), to_json(&info.tokenizer)),
+        (KEY_TRAINING.to_string(), to_json(&info.training)),
+    ]);
+    safetensors::serialize(views, Some(metadata)).map_err(|e| CheckpointError::NotSafetensors(e.to_string()))
+}
+
+/// Reads the metadata of a checkpoint without touching its weights.
+pub fn read_info(bytes: &[u8]) -> Result<CheckpointInfo, CheckpointError> {
+    let (_, header) =
+        SafeTensors::read_metadata(bytes).map_err(|e| CheckpointError::NotSafetensors(e.to_string()))?;
+    let metadata = header.metadata().as_ref().ok_or(CheckpointError::Foreign)?;
+    let version = metadata.get(KEY_VERSION).ok_or(CheckpointError::Foreign)?;
+    let version: u32 = version.parse().map_err(|_| CheckpointError::BadMetadata {
+        key: KEY_VERSION,
+        reason: format!("{version:?} is not a number"),
+    })?;
+    if version > FORMAT_VERSION {
+        return Err(CheckpointError::TooNew(version));
+    }
+    Ok(CheckpointInfo {
+        model: parse(metadata, KEY_MODEL)?,
+        tokenizer: parse(metadata, KEY_TOKENIZER)?,
+        training: parse(metadata, KEY_TRAINING)?,
+    })
+}
+
+/// Rebuilds the model a checkpoint holds, on `device`. Every tensor is checked against the
+/// model its config describes: a missing, extra or misshapen tensor is an error, not a panic.
+pub fn load(bytes: &[u8], device: &Device) -> Result<(Gpt, CheckpointInfo), CheckpointError> {
+    let info = read_info(bytes)?;
+    info.model.validate().map_err(|e| CheckpointError::BadModel(e.to_string()))?;
+    if info.tokenizer.vocab_size() != info.model.vocab_size {
+        return Err(CheckpointError::BadModel(format!(
+            "its tokenizer has {} tokens but its model expects {}",
+            info.tokenizer.vocab_size(),
+            info.model.vocab_size
+        )));
+    }
+    let file = SafeTensors::deserialize(bytes).map_err(|e| CheckpointError::NotSafetensors(e.to_string()))?;
+    let mut reader = ParamReader::new(&file, device);
+    let model = Gpt::new(&info.model, device).map(&mut reader);
+    reader.finish().map_err(CheckpointError::Mismatch)?;
+    Ok((model, info))
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(
+    metadata: &HashMap<String, String>,
+    key: &'static str,
+) -> Result<T, CheckpointError> {
+    let text =
+        metadata.get(key).ok_or_else(|| CheckpointError::BadMetadata { key, reason: "missing".into() })?;
+    serde_json::from_str(text).map_err(|e| CheckpointError::BadMetadata { key, reason: e.to_string() })
+}
+
+fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("metadata serialises to JSON")
+}

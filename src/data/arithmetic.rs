@@ -1,0 +1,138 @@
+//! The built-in data set: small sums in words, "two plus three equals five", generated here so the
+//! page trains without a network.
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+
+use super::Corpus;
+
+/// Operands run from zero to this; products stay below a hundred.
+pub const MAX_OPERAND: u32 = 9;
+
+/// One in this many problems is held out for validation.
+const VALIDATION_EVERY: usize = 10;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Plus,
+    Minus,
+    Times,
+}
+
+/// One problem such as "seven times eight equals fifty six".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Problem {
+    pub a: u32,
+    pub op: Op,
+    pub b: u32,
+}
+
+impl Problem {
+    pub fn answer(&self) -> u32 {
+        match self.op {
+            Op::Plus => self.a + self.b,
+            Op::Minus => self.a - self.b,
+            Op::Times => self.a * self.b,
+        }
+    }
+
+    /// The question up to "equals", as a prompt for the model.
+    pub fn prompt(&self) -> String {
+        let op = match self.op {
+            Op::Plus => "plus",
+            Op::Minus => "minus",
+            Op::Times => "times",
+        };
+        format!("{} {op} {} equals", number_words(self.a), number_words(self.b))
+    }
+
+    /// What the model should write after the prompt, up to the end of the line.
+    pub fn completion(&self) -> String {
+        format!(" {}\n", number_words(self.answer()))
+    }
+
+    pub fn line(&self) -> String {
+        self.prompt() + &self.completion()
+    }
+}
+
+/// Every problem with operands up to `MAX_OPERAND`; subtraction only where the answer is not negative.
+pub fn all_problems() -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for op in [Op::Plus, Op::Minus, Op::Times] {
+        for a in 0..=MAX_OPERAND {
+            for b in 0..=MAX_OPERAND {
+                if op != Op::Minus || a >= b {
+                    problems.push(Problem { a, op, b });
+                }
+            }
+        }
+    }
+    problems
+}
+
+/// The problems split in two, the same way for the same seed: (train, validation).
+pub fn split(seed: u64) -> (Vec<Problem>, Vec<Problem>) {
+    let mut problems = all_problems();
+    problems.shuffle(&mut StdRng::seed_from_u64(seed));
+    let held_out = problems.len() / VALIDATION_EVERY;
+    let train = problems.split_off(held_out);
+    (train, problems)
+}
+
+/// The corpus: each split's lines in a shuffled order, repeated `copies` times.
+pub fn corpus(seed: u64, copies: usize) -> Corpus {
+    let (train, validation) = split(seed);
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed);
+    let mut text = |problems: &[Problem]| {
+        let mut lines: Vec<String> = Vec::new();
+        for _ in 0..copies {
+            let mut copy: Vec<String> = problems.iter().map(Problem::line).collect();
+            copy.shuffle(&mut rng);
+            lines.extend(copy);
+        }
+        lines.concat()
+    };
+    Corpus {
+        name: "arithmetic in words (built-in)".into(),
+        train: text(&train),
+        validation: text(&validation),
+    }
+}
+
+/// English words for 0..=999, as the data set writes them: "fifty six", "one hundred five".
+pub fn number_words(n: u32) -> String {
+    const ONES: [&str; 20] = [
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+    ];
+    const TENS: [&str; 10] =
+        ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"];
+    assert!(n < 1000, "number_words covers 0..=999, got {n}");
+    match n {
+        0..=19 => ONES[n as usize].to_string(),
+        20..=99 if n % 10 == 0 => TENS[(n / 10) as usize].to_string(),
+        20..=99 => format!("{} {}", TENS[(n / 10) as usize], ONES[(n % 10) as usize]),
+        _ if n % 100 == 0 => format!("{} hundred", ONES[(n / 100) as usize]),
+        _ => format!("{} hundred {}", ONES[(n / 100) as usize], number_words(n % 100)),
+    }
+}

@@ -1,0 +1,13 @@
+//! gptlab: train a small GPT in a browser tab, on the visitor's own GPU.
+//!
+//! The layers only look down: `web` (the page) drives `train`, `sample` and `checkpoint`, which
+//! use `model`; `data` and `tokenize` prepare what the model reads. Only `web` knows the browser.
+
+pub mod checkpoint;
+pub mod data;
+pub mod model;
+pub mod sample;
+pub mod tokenize;
+pub mod train;
+#[cfg(target_arch = "wasm32")]
+pub mod web;

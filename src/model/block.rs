@@ -1,0 +1,69 @@
+use burn::module::{Initializer, Param};
+use burn::nn::{Dropout, DropoutConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
+use burn::prelude::*;
+use burn::tensor::activation::gelu_approximate;
+
+use super::GptConfig;
+use super::attention::{CausalSelfAttention, residual_std};
+
+/// The feed-forward half of a block: widen 4x, GELU (GPT-2's tanh form), project back.
+#[derive(Module, Debug)]
+pub struct Mlp {
+    c_fc: Linear,
+    c_proj: Linear,
+    dropout: Dropout,
+}
+
+impl Mlp {
+    pub fn new(config: &GptConfig, device: &Device) -> Self {
+        let d = config.n_embd;
+        Self {
+            c_fc: linear(d, 4 * d, 0.02, device),
+            c_proj: linear(4 * d, d, residual_std(config), device),
+            dropout: DropoutConfig::new(config.dropout).init(),
+        }
+    }
+
+    /// # Shapes
+    /// - x: `[batch, seq, n_embd]` -> `[batch, seq, n_embd]`
+    pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+        let x = gelu_approximate(self.c_fc.forward(x)); // [b, t, 4 * n_embd]
+        self.dropout.forward(self.c_proj.forward(x))
+    }
+}
+
+/// One transformer block, pre-LayerNorm: `x + attn(ln_1(x))`, then `x + mlp(ln_2(x))`.
+#[derive(Module, Debug)]
+pub struct Block {
+    ln_1: LayerNorm,
+    attn: CausalSelfAttention,
+    ln_2: LayerNorm,
+    mlp: Mlp,
+}
+
+impl Block {
+    pub fn new(config: &GptConfig, device: &Device) -> Self {
+        Self {
+            ln_1: LayerNormConfig::new(config.n_embd).init(device),
+            attn: CausalSelfAttention::new(config, device),
+            ln_2: LayerNormConfig::new(config.n_embd).init(device),
+            mlp: Mlp::new(config, device),
+        }
+    }
+
+    /// # Shapes
+    /// - x: `[batch, seq, n_embd]` -> `[batch, seq, n_embd]`
+    pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+        let x = x.clone() + self.attn.forward(self.ln_1.forward(x));
+        x.clone() + self.mlp.forward(self.ln_2.forward(x))
+    }
+}
+
+/// A linear layer with GPT-2's init: weights from N(0, std), biases zero
+/// (burn's `LinearConfig` would draw the bias from the weight initializer).
+pub(super) fn linear(d_in: usize, d_out: usize, std: f64, device: &Device) -> Linear {
+    let mut layer =
+        LinearConfig::new(d_in, d_out).with_initializer(Initializer::Normal { mean: 0.0, std }).init(device);
+    layer.bias = Some(Param::from_tensor(Tensor::zeros([d_out], device)));
+    layer
+}

@@ -1,0 +1,65 @@
+use burn::config::Config;
+
+/// Every size of the model; the checkpoint stores it so a file rebuilds the same network.
+#[derive(Config, Debug, PartialEq)]
+pub struct GptConfig {
+    /// Distinct tokens: 256 for the byte tokenizer.
+    pub vocab_size: usize,
+    /// Longest sequence the model reads: the size of the position table.
+    #[config(default = 64)]
+    pub block_size: usize,
+    #[config(default = 4)]
+    pub n_layer: usize,
+    #[config(default = 4)]
+    pub n_head: usize,
+    /// Width of the residual stream; each head gets `n_embd / n_head` of it.
+    #[config(default = 128)]
+    pub n_embd: usize,
+    /// 0.0 suits the small data sets a tab trains on; raise it when the model overfits.
+    #[config(default = 0.0)]
+    pub dropout: f64,
+}
+
+/// A config that cannot build a model, said in words a user can act on.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0} must be at least 1")]
+    Zero(&'static str),
+    #[error("the embedding width ({n_embd}) must divide evenly by the number of heads ({n_head})")]
+    HeadsDoNotDivide { n_embd: usize, n_head: usize },
+    #[error("dropout must be in [0, 1), got {0}")]
+    Dropout(f64),
+}
+
+impl GptConfig {
+    /// Checks the invariants `init` relies on.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let sizes = [
+            ("vocab_size", self.vocab_size),
+            ("block_size", self.block_size),
+            ("n_layer", self.n_layer),
+            ("n_head", self.n_head),
+            ("n_embd", self.n_embd),
+        ];
+        if let Some((name, _)) = sizes.iter().find(|(_, size)| *size == 0) {
+            return Err(ConfigError::Zero(name));
+        }
+        if self.n_embd % self.n_head != 0 {
+            return Err(ConfigError::HeadsDoNotDivide { n_embd: self.n_embd, n_head: self.n_head });
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return Err(ConfigError::Dropout(self.dropout));
+        }
+        Ok(())
+    }
+
+    /// Parameters of the model this config builds (the head is tied to the token embedding).
+    pub fn param_count(&self) -> usize {
+        let d = self.n_embd;
+        let embeddings = (self.vocab_size + self.block_size) * d;
+        let layer_norm = 2 * d;
+        let attention = (d * 3 * d + 3 * d) + (d * d + d);
+        let mlp = (d * 4 * d + 4 * d) + (4 * d * d + d);
+        embeddings + self.n_layer * (2 * layer_norm + attention + mlp) + layer_norm
+    }
+}

@@ -1,0 +1,12 @@
+//! A GPT-2 style decoder: token + position embeddings, pre-LayerNorm blocks of causal
+//! self-attention and a 4x GELU MLP, a final LayerNorm and a head tied to the token embedding.
+
+mod attention;
+mod block;
+mod config;
+mod gpt;
+
+pub use attention::CausalSelfAttention;
+pub use block::{Block, Mlp};
+pub use config::{ConfigError, GptConfig};
+pub use gpt::Gpt;

@@ -1,0 +1,94 @@
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::prelude::*;
+use gptlab::checkpoint::{self, CheckpointError, CheckpointInfo, TrainingState};
+use gptlab::model::Gpt;
+use gptlab::tokenize::Tokenizer;
+
+use super::{floats, seeded_model, small_config, tokens};
+
+fn info() -> CheckpointInfo {
+    CheckpointInfo {
+        model: small_config(),
+        tokenizer: Tokenizer::Bytes,
+        training: TrainingState {
+            step: 42,
+            recent_losses: vec![2.5, 2.25],
+            validation_loss: Some(2.75),
+            dataset: "arithmetic".into(),
+            seed: 7,
+        },
+    }
+}
+
+/// Every parameter's bits, in visiting order.
+fn param_bits(model: &Gpt) -> Vec<Vec<u32>> {
+    struct Bits(Vec<Vec<u32>>);
+    impl ModuleVisitor for Bits {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let values = param.val().into_data().try_to_vec::<f32>().unwrap();
+            self.0.push(values.iter().map(|v| v.to_bits()).collect());
+        }
+    }
+    let mut bits = Bits(Vec::new());
+    model.visit(&mut bits);
+    bits.0
+}
+
+fn saved() -> (Gpt, Vec<u8>) {
+    let model = seeded_model(&small_config(), 11);
+    let bytes = pollster::block_on(checkpoint::save(&model, &info())).unwrap();
+    (model, bytes)
+}
+
+#[test]
+fn a_checkpoint_round_trip_is_bit_exact() {
+    let (model, bytes) = saved();
+    let device = Device::flex();
+    let (loaded, loaded_info) = checkpoint::load(&bytes, &device).unwrap();
+    assert_eq!(loaded_info, info());
+    assert_eq!(param_bits(&loaded), param_bits(&model));
+    let input = tokens(&[1, 2, 3, 4], &device);
+    assert_eq!(floats(loaded.forward(input.clone())), floats(model.forward(input)));
+}
+
+#[test]
+fn a_checkpoint_names_tensors_by_module_path() {
+    let (_, bytes) = saved();
+    let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let names = file.names();
+    for name in ["wte.weight", "wpe.weight", "h.0.attn.c_attn.weight", "h.1.mlp.c_proj.bias", "ln_f.gamma"] {
+        assert!(names.iter().any(|n| *n == name), "{name} missing from {names:?}");
+    }
+}
+
+#[test]
+fn truncated_and_random_bytes_are_rejected() {
+    let (_, bytes) = saved();
+    let device = Device::flex();
+    for cut in [0, 7, 100, bytes.len() / 2, bytes.len() - 1] {
+        assert!(checkpoint::load(&bytes[..cut], &device).is_err(), "cut at {cut} loaded");
+    }
+    let noise: Vec<u8> = (0..5000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    assert!(matches!(checkpoint::load(&noise, &device), Err(CheckpointError::NotSafetensors(_))));
+}
+
+#[test]
+fn a_safetensors_file_from_elsewhere_is_called_foreign() {
+    let data = vec![0u8; 16];
+    let view = safetensors::tensor::TensorView::new(safetensors::Dtype::F32, vec![4], &data).unwrap();
+    let bytes = safetensors::serialize([("weight", view)], None).unwrap();
+    assert_eq!(checkpoint::load(&bytes, &Device::flex()).unwrap_err(), CheckpointError::Foreign);
+}
+
+#[test]
+fn a_checkpoint_whose_config_disagrees_with_its_tensors_names_the_culprits() {
+    let model = seeded_model(&small_config(), 12);
+    let mut lying = info();
+    lying.model = small_config().with_n_layer(3).with_n_embd(64);
+    let bytes = pollster::block_on(checkpoint::save(&model, &lying)).unwrap();
+    let Err(CheckpointError::Mismatch(reason)) = checkpoint::load(&bytes, &Device::flex()) else {
+        panic!("a mismatched file loaded");
+    };
+    assert!(reason.contains("missing tensor h.2.ln_1.gamma"), "{reason}");
+    assert!(reason.contains("wte.weight has shape [256, 32], expected [256, 64]"), "{reason}");
+}
