@@ -1,0 +1,116 @@
+//! Which device trains: the browser's WebGPU adapter when it is a real GPU, else the CPU.
+
+use burn::prelude::*;
+use js_sys::{Function, Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+/// What the user (or `?backend=`) asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendChoice {
+    Auto,
+    WebGpu,
+    Cpu,
+}
+
+impl BackendChoice {
+    pub fn from_param(value: Option<String>) -> Self {
+        match value.as_deref() {
+            Some("webgpu") => BackendChoice::WebGpu,
+            Some("cpu") => BackendChoice::Cpu,
+            _ => BackendChoice::Auto,
+        }
+    }
+
+    pub fn param(self) -> &'static str {
+        match self {
+            BackendChoice::Auto => "auto",
+            BackendChoice::WebGpu => "webgpu",
+            BackendChoice::Cpu => "cpu",
+        }
+    }
+}
+
+/// The device in use, and a sentence for the page saying which and why.
+pub struct Backend {
+    pub device: Device,
+    pub label: String,
+    /// Why the CPU was chosen, or why the requested WebGPU could not be used.
+    pub note: Option<String>,
+}
+
+/// The browser's WebGPU adapter, as the page sees it before burn claims it.
+enum Adapter {
+    Missing(String),
+    Found { name: String, software: bool },
+}
+
+pub async fn select(choice: BackendChoice) -> Backend {
+    let cpu =
+        |note: Option<String>| Backend { device: Device::flex(), label: "CPU (WebAssembly)".into(), note };
+    if choice == BackendChoice::Cpu {
+        return cpu(Some("the CPU was chosen".into()));
+    }
+    let (name, software) = match probe().await {
+        Adapter::Missing(reason) => return cpu(Some(reason)),
+        Adapter::Found { name, software } => (name, software),
+    };
+    if software && choice == BackendChoice::Auto {
+        return cpu(Some(format!(
+            "the only WebGPU adapter ({name}) is a software renderer, far slower than the CPU; \
+             choose WebGPU to use it anyway"
+        )));
+    }
+    match Device::wgpu_options().init_async().await {
+        Ok(device) => Backend { device, label: format!("WebGPU: {name}"), note: None },
+        Err(e) => cpu(Some(format!("WebGPU could not start ({e}); training on the CPU instead"))),
+    }
+}
+
+async fn probe() -> Adapter {
+    match request_adapter().await {
+        Ok(Some(adapter)) => describe(&adapter),
+        Ok(None) => Adapter::Missing("this browser offers WebGPU but found no GPU adapter".into()),
+        Err(reason) => Adapter::Missing(reason),
+    }
+}
+
+async fn request_adapter() -> Result<Option<JsValue>, String> {
+    let navigator = web_sys::window().ok_or("no window")?.navigator();
+    let gpu = Reflect::get(&navigator, &"gpu".into()).unwrap_or(JsValue::UNDEFINED);
+    if gpu.is_undefined() || gpu.is_null() {
+        return Err("this browser has no WebGPU".into());
+    }
+    let request: Function = Reflect::get(&gpu, &"requestAdapter".into())
+        .ok()
+        .and_then(|f| f.dyn_into().ok())
+        .ok_or("this browser's WebGPU cannot request adapters")?;
+    let promise: Promise = request
+        .call0(&gpu)
+        .ok()
+        .and_then(|p| p.dyn_into().ok())
+        .ok_or("requesting a WebGPU adapter failed")?;
+    let adapter =
+        JsFuture::from(promise).await.map_err(|e| format!("WebGPU adapter request failed: {e:?}"))?;
+    Ok((!adapter.is_null() && !adapter.is_undefined()).then_some(adapter))
+}
+
+fn describe(adapter: &JsValue) -> Adapter {
+    let text = |object: &JsValue, key: &str| {
+        Reflect::get(object, &key.into()).ok().and_then(|v| v.as_string()).unwrap_or_default()
+    };
+    let flag = |object: &JsValue, key: &str| {
+        Reflect::get(object, &key.into()).ok().and_then(|v| v.as_bool()).unwrap_or(false)
+    };
+    let info = Reflect::get(adapter, &"info".into()).unwrap_or(JsValue::UNDEFINED);
+    let parts: Vec<String> = ["vendor", "architecture", "description"]
+        .iter()
+        .map(|key| text(&info, key))
+        .filter(|s| !s.is_empty())
+        .collect();
+    let name = if parts.is_empty() { "unnamed adapter".to_string() } else { parts.join(" ") };
+    let software = flag(adapter, "isFallbackAdapter")
+        || flag(&info, "isFallbackAdapter")
+        || name.to_lowercase().contains("swiftshader");
+    Adapter::Found { name, software }
+}

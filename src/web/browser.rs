@@ -1,0 +1,63 @@
+//! Small browser services: URL parameters, yielding to the event loop, clocks and files.
+
+use js_sys::{Array, Promise, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, BlobPropertyBag, File, Url, UrlSearchParams};
+
+/// A query parameter of the page's URL, e.g. `preset` in `?preset=tiny`.
+pub fn url_param(name: &str) -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    UrlSearchParams::new_with_str(&search).ok()?.get(name)
+}
+
+/// Reloads the page with one query parameter changed.
+pub fn reload_with_param(name: &str, value: &str) {
+    let Some(window) = web_sys::window() else { return };
+    let location = window.location();
+    let search = location.search().unwrap_or_default();
+    if let Ok(params) = UrlSearchParams::new_with_str(&search) {
+        params.set(name, value);
+        let _ = location.set_search(&String::from(params.to_string()));
+    }
+}
+
+/// Milliseconds since the page loaded.
+pub fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+}
+
+/// Lets the browser paint and handle input before the next piece of work (a macrotask,
+/// not a microtask: microtasks run before painting).
+pub async fn yield_to_browser() {
+    let promise = Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback(&resolve);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// The bytes of a file the user picked.
+pub async fn read_file(file: &File) -> Result<Vec<u8>, String> {
+    let buffer =
+        JsFuture::from(file.array_buffer()).await.map_err(|e| format!("could not read the file: {e:?}"))?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+/// An object URL for `bytes`, for a download link. Revoke it with `Url::revoke_object_url`.
+pub fn object_url(bytes: &[u8], mime: &str) -> Result<String, String> {
+    let parts = Array::of1(&Uint8Array::from(bytes).into());
+    let options = BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(describe)?;
+    Url::create_object_url_with_blob(&blob).map_err(describe)
+}
+
+pub fn revoke_object_url(url: &str) {
+    let _ = Url::revoke_object_url(url);
+}
+
+fn describe(error: JsValue) -> String {
+    error.dyn_ref::<js_sys::Error>().map_or_else(|| format!("{error:?}"), |e| String::from(e.message()))
+}

@@ -1,0 +1,10 @@
+//! The page: Leptos components that turn clicks into calls of the layers below and their
+//! results into signals. The only module that knows it runs in a browser.
+
+mod app;
+mod backend;
+mod browser;
+mod chart;
+mod run;
+
+pub use app::App;

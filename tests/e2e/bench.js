@@ -1,0 +1,39 @@
+// Browser training benchmark: `node tests/e2e/bench.js [webgpu|cpu] [preset] [steps]` after
+// `trunk build --release`. Times each step from the page's step counter, which the page updates
+// after reading the loss back; prints the median of the steps after warm-up.
+import { serve, launch, openPage, byTestId } from './harness.js';
+
+const [backend = 'cpu', preset = 'tutorial', steps = '40'] = process.argv.slice(2);
+const server = await serve();
+const browser = await launch();
+try {
+  const page = await openPage(browser, `${server.url}/?backend=${backend}&preset=${preset}&steps=${steps}`);
+  await byTestId(page, 'backend').filter({ hasText: backend === 'cpu' ? 'CPU' : 'WebGPU' }).waitFor({ timeout: 60_000 });
+  const label = await byTestId(page, 'backend').textContent();
+  await byTestId(page, 'train').click();
+  // Poll inside the page so each step change is seen within a few milliseconds.
+  const stamps = await page.evaluate(async (total) => {
+    const step = () => Number(document.querySelector('[data-testid="step"]').textContent);
+    const seen = [];
+    let last = 0;
+    while (last < total) {
+      await new Promise((r) => setTimeout(r, 2));
+      const now = step();
+      if (now !== last) { seen.push([now, performance.now()]); last = now; }
+    }
+    return seen;
+  }, Number(steps));
+  const deltas = [];
+  for (let i = 1; i < stamps.length; i++) {
+    deltas.push((stamps[i][1] - stamps[i - 1][1]) / (stamps[i][0] - stamps[i - 1][0]));
+  }
+  const warm = deltas.slice(Math.min(10, Math.floor(deltas.length / 2))).sort((a, b) => a - b);
+  const median = warm[Math.floor(warm.length / 2)];
+  const tokensPerStep = Number(await page.locator('[data-tokens-per-step]').getAttribute('data-tokens-per-step'));
+  console.log(`browser backend=${backend} (${label}) preset=${preset} steps=${steps}: ` +
+    `median ${median.toFixed(1)} ms/step over ${warm.length} warm steps, ` +
+    `${(tokensPerStep / median * 1000).toFixed(0)} tokens/s`);
+} finally {
+  await browser.close();
+  server.close();
+}

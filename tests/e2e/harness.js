@@ -1,0 +1,80 @@
+// Shared set-up for the browser tests: a static server for the built page, and Debian's
+// Chromium with WebGPU enabled (SwiftShader on machines without a GPU).
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+export const dist = join(root, 'dist');
+
+const types = {
+  '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm',
+  '.css': 'text/css', '.json': 'application/json',
+};
+
+/** Serves `dir` on a free loopback port; resolves to { url, close }. */
+export async function serve(dir = dist) {
+  const server = createServer(async (req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
+    const file = join(dir, path.endsWith('/') ? join(path, 'index.html') : path);
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end('not found');
+    }
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  return { url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() };
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run',
+    ],
+  });
+}
+
+/** A page that records uncaught errors and console errors, which no test should see. */
+export async function openPage(browser, url) {
+  const context = await browser.newContext({ acceptDownloads: true });
+  const page = await context.newPage();
+  page.problems = [];
+  page.on('pageerror', (e) => page.problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => m.type() === 'error' && page.problems.push(`console: ${m.text()}`));
+  await page.goto(url);
+  return page;
+}
+
+export const byTestId = (page, id) => page.locator(`[data-testid="${id}"]`);
+
+/** The texts of the samples in a column (`before-samples` or `after-samples`). */
+export async function samples(page, column) {
+  return byTestId(page, column).locator('[data-testid="sample"]').allTextContents();
+}
+
+/** Checks the safetensors layout and returns { header, metadata }; throws on anything off. */
+export function parseSafetensors(bytes) {
+  const length = Number(bytes.readBigUInt64LE(0));
+  if (8 + length > bytes.length) throw new Error(`header of ${length} bytes overruns the file`);
+  const header = JSON.parse(bytes.subarray(8, 8 + length).toString('utf8'));
+  const { __metadata__: metadata = {}, ...tensors } = header;
+  const dataLength = bytes.length - 8 - length;
+  let covered = 0;
+  for (const [name, t] of Object.entries(tensors)) {
+    const [start, end] = t.data_offsets;
+    const elements = t.shape.reduce((a, b) => a * b, 1);
+    if (t.dtype !== 'F32' || end - start !== 4 * elements || end > dataLength) {
+      throw new Error(`tensor ${name} is malformed: ${JSON.stringify(t)}`);
+    }
+    covered += end - start;
+  }
+  if (covered !== dataLength) throw new Error(`tensors cover ${covered} of ${dataLength} data bytes`);
+  return { tensors, metadata };
+}

@@ -1,0 +1,90 @@
+// The whole loop in the tab: train on WebGPU, compare before/after, download, reload, load.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serve, launch, openPage, byTestId, samples, parseSafetensors } from './harness.js';
+
+const STEPS = 6;
+const MINUTE = 60_000;
+let server, browser;
+
+before(async () => {
+  server = await serve();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+test('without a hardware GPU the page prefers the CPU and says why', async () => {
+  const page = await openPage(browser, `${server.url}/?preset=tiny`);
+  await assert.doesNotReject(byTestId(page, 'backend').filter({ hasText: 'CPU' }).waitFor({ timeout: MINUTE }));
+  assert.match(await page.locator('.backend').textContent(), /software renderer|no WebGPU|no GPU adapter/);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('train on WebGPU, see the loss fall, download the checkpoint and load it after a reload', async () => {
+  const url = `${server.url}/?backend=webgpu&preset=tiny&steps=${STEPS}`;
+  const page = await openPage(browser, url);
+  await byTestId(page, 'backend').filter({ hasText: 'WebGPU' }).waitFor({ timeout: MINUTE });
+
+  await byTestId(page, 'train').click();
+  // Record the loss at each step while training runs.
+  const losses = new Map();
+  while ((await samples(page, 'after-samples')).length < 3) {
+    const step = Number(await byTestId(page, 'step').textContent());
+    const loss = Number(await byTestId(page, 'loss').textContent());
+    if (step > 0 && !losses.has(step)) losses.set(step, loss);
+    assert.equal(await byTestId(page, 'error').count(), 0, 'an error appeared while training');
+    await page.waitForTimeout(100);
+  }
+  const finalLoss = Number(await byTestId(page, 'loss').textContent());
+  assert.equal(Number(await byTestId(page, 'step').textContent()), STEPS);
+  assert.ok(losses.get(1) > 4, `first loss ${losses.get(1)} should be near ln(256)`);
+  assert.ok(finalLoss < losses.get(1) - 0.3, `loss did not fall: ${[...losses]} then ${finalLoss}`);
+  assert.ok(Number(await byTestId(page, 'tokens-per-second').textContent()) > 0);
+  assert.equal(await byTestId(page, 'loss-chart').locator('polyline.train').count(), 1);
+
+  const beforeTexts = await samples(page, 'before-samples');
+  const afterTexts = await samples(page, 'after-samples');
+  assert.equal(beforeTexts.length, 3);
+  assert.notDeepEqual(afterTexts, beforeTexts, 'training changed nothing the samples show');
+
+  const link = byTestId(page, 'download-checkpoint');
+  await link.waitFor({ timeout: MINUTE });
+  const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+  assert.match(download.suggestedFilename(), /\.safetensors$/);
+  const file = join(tmpdir(), `gptlab-e2e-${process.pid}.safetensors`);
+  await download.saveAs(file);
+  const { tensors, metadata } = parseSafetensors(await readFile(file));
+  assert.ok('wte.weight' in tensors && 'h.1.mlp.c_fc.weight' in tensors);
+  assert.equal(metadata['gptlab.format_version'], '1');
+  assert.equal(JSON.parse(metadata['gptlab.training']).step, STEPS);
+
+  await page.reload();
+  await byTestId(page, 'backend').filter({ hasText: 'WebGPU' }).waitFor({ timeout: MINUTE });
+  assert.deepEqual(await samples(page, 'after-samples'), [], 'a reload starts empty');
+  await byTestId(page, 'load-checkpoint').setInputFiles(file);
+  await page.waitForFunction(
+    () => document.querySelectorAll('[data-testid="after-samples"] [data-testid="sample"]').length === 3,
+    null,
+    { timeout: 5 * MINUTE },
+  );
+  assert.deepEqual(await samples(page, 'after-samples'), afterTexts, 'the loaded model samples differently');
+  assert.match(await page.locator('.loaded').textContent(), /trained 6 steps/);
+
+  // A corrupt file: a clear message, and the page keeps working.
+  await byTestId(page, 'load-checkpoint').setInputFiles({
+    name: 'broken.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('not a checkpoint at all'),
+  });
+  await byTestId(page, 'error').waitFor({ timeout: MINUTE });
+  assert.match(await byTestId(page, 'error').textContent(), /broken\.safetensors: this is not a safetensors file/);
+  assert.equal(await byTestId(page, 'train').isEnabled(), true);
+  assert.deepEqual(await samples(page, 'after-samples'), afterTexts, 'a bad file must not replace the loaded model');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
