@@ -7,8 +7,9 @@ use rand::seq::SliceRandom;
 
 use super::Corpus;
 
-/// Operands run from zero to this; products stay below a hundred.
-pub const MAX_OPERAND: u32 = 9;
+/// Operands run from zero to this: 126 problems, few enough for a small model to learn in a
+/// minute on a laptop GPU (or a test on a CPU), many enough that the samples show it.
+pub const MAX_OPERAND: u32 = 6;
 
 /// One in this many problems is held out for validation.
 const VALIDATION_EVERY: usize = 10;
@@ -79,6 +80,17 @@ pub fn split(seed: u64) -> (Vec<Problem>, Vec<Problem>) {
     let held_out = problems.len() / VALIDATION_EVERY;
     let train = problems.split_off(held_out);
     (train, problems)
+}
+
+/// One training problem's prompt per operation, to show what the model learned: prompts it
+/// trained on, since a small model memorises this table rather than learning arithmetic.
+pub fn demo_prompts(seed: u64) -> Vec<String> {
+    let (train, _) = split(seed);
+    [Op::Plus, Op::Times, Op::Minus]
+        .iter()
+        .filter_map(|op| train.iter().find(|p| p.op == *op && p.a > 1 && p.b > 1))
+        .map(Problem::prompt)
+        .collect()
 }
 
 /// The corpus: each split's lines in a shuffled order, repeated `copies` times.

@@ -47,7 +47,7 @@ impl Preset {
     pub fn model(self, vocab_size: usize) -> GptConfig {
         let config = GptConfig::new(vocab_size);
         match self {
-            Preset::Tiny => config.with_n_layer(2).with_n_head(2).with_n_embd(32).with_block_size(32),
+            Preset::Tiny => config.with_n_layer(2).with_n_head(2).with_n_embd(32).with_block_size(48),
             Preset::Tutorial => config.with_n_layer(4).with_n_head(4).with_n_embd(128).with_block_size(64),
         }
     }
@@ -64,7 +64,14 @@ impl Preset {
             seed: 1337,
         };
         match self {
-            Preset::Tiny => TrainConfig { batch_size: 8, max_steps: 200, learning_rate: 1e-2, ..base },
+            Preset::Tiny => TrainConfig {
+                batch_size: 8,
+                max_steps: 200,
+                learning_rate: 1e-2,
+                warmup_steps: 4,
+                eval_batches: 2,
+                ..base
+            },
             Preset::Tutorial => TrainConfig { batch_size: 16, max_steps: 600, ..base },
         }
     }

@@ -66,7 +66,7 @@ pub fn App() -> impl IntoView {
                 " "
                 <select data-testid="backend-choice" on:change=move |ev| reload_with_param("backend", &event_target_value(&ev))>
                     {[BackendChoice::Auto, BackendChoice::WebGpu, BackendChoice::Cpu].map(|c| view! {
-                        <option value=c.param() selected=c == choice>{c.param()}</option>
+                        <option value=c.param() selected={c == choice}>{c.param()}</option>
                     }).collect_view()}
                 </select>
             </p>
@@ -87,11 +87,11 @@ pub fn App() -> impl IntoView {
                     {move || format!("{} parameters, {} tokens per step", params(), tokens_per_step())}
                 </span>
                 <button data-testid="train" prop:disabled=busy on:click=start>"Train"</button>
-                <button data-testid="stop" prop:disabled=move || state.phase.get() != Phase::Training
+                <button data-testid="stop" prop:disabled={move || state.phase.get() != Phase::Training}
                     on:click=move |_| state.stop_requested.set(true)>"Stop"</button>
                 <span class="phase">{move || phase_text(state.phase.get())}</span>
             </section>
-            <Stats state />
+            <Stats state=state />
             <LossChart train=state.train_losses validation=state.validation_losses max_steps=state.max_steps />
             <section class="samples">
                 <SampleColumn title="Before training" testid="before-samples" samples=state.before />
@@ -99,7 +99,7 @@ pub fn App() -> impl IntoView {
             </section>
             <section class="checkpoint">
                 {move || state.download.get().map(|d| view! {
-                    <a data-testid="download-checkpoint" href=d.url download=d.file_name.clone()>
+                    <a data-testid="download-checkpoint" href=d.url download={d.file_name.clone()}>
                         "Download checkpoint (" {d.file_name.clone()} ")"
                     </a>
                 })}
@@ -131,7 +131,7 @@ fn Stats(state: RunState) -> impl IntoView {
             <span>"loss " <b data-testid="loss">{last_loss}</b></span>
             <span>"validation " <b data-testid="val-loss">{last_validation}</b></span>
             <span><b data-testid="tokens-per-second">{move || format!("{:.0}", state.tokens_per_second.get())}</b> " tokens/s"</span>
-            <progress data-testid="progress" max=move || state.max_steps.get().max(1) value=move || state.step.get()></progress>
+            <progress data-testid="progress" max={move || state.max_steps.get().max(1)} value={move || state.step.get()}></progress>
             <span class="eta">{time_left}</span>
         </section>
     }

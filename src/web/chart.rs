@@ -32,17 +32,17 @@ pub fn LossChart(
     view! {
         <svg data-testid="loss-chart" class="chart" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img"
             aria-label="training and validation loss by step">
-            <line x1=PAD y1=HEIGHT - PAD x2=WIDTH - PAD y2=HEIGHT - PAD class="axis" />
-            <line x1=PAD y1=PAD x2=PAD y2=HEIGHT - PAD class="axis" />
-            <text x=4 y=PAD + 4.0 class="tick">{move || format!("{:.2}", y_max())}</text>
-            <text x=4 y=HEIGHT - PAD class="tick">"0"</text>
-            <text x=WIDTH - PAD y=HEIGHT - 8.0 class="tick" text-anchor="end">
+            <line x1=PAD y1={HEIGHT - PAD} x2={WIDTH - PAD} y2={HEIGHT - PAD} class="axis" />
+            <line x1=PAD y1=PAD x2=PAD y2={HEIGHT - PAD} class="axis" />
+            <text x=4 y={PAD + 4.0} class="tick">{move || format!("{:.2}", y_max())}</text>
+            <text x=4 y={HEIGHT - PAD} class="tick">"0"</text>
+            <text x={WIDTH - PAD} y={HEIGHT - 8.0} class="tick" text-anchor="end">
                 {move || format!("step {}", max_steps.get())}
             </text>
             <polyline class="train" points=move || points(train) />
             <polyline class="validation" points=move || points(validation) />
-            <text x=WIDTH - PAD y=PAD class="legend train-legend" text-anchor="end">"train"</text>
-            <text x=WIDTH - PAD y=PAD + 16.0 class="legend validation-legend" text-anchor="end">"validation"</text>
+            <text x={WIDTH - PAD} y=PAD class="legend train-legend" text-anchor="end">"train"</text>
+            <text x={WIDTH - PAD} y={PAD + 16.0} class="legend validation-legend" text-anchor="end">"validation"</text>
         </svg>
     }
 }

@@ -11,10 +11,6 @@ use crate::sample::{SampleConfig, generate};
 use crate::tokenize::Tokenizer;
 use crate::train::{Preset, TrainConfig, Trainer};
 
-/// Prompts sampled before and after training, with one fixed seed, so the two columns compare.
-pub const PROMPTS: [&str; 3] =
-    ["two plus three equals", "seven times eight equals", "nine minus four equals"];
-
 const SAMPLING: SampleConfig =
     SampleConfig { max_new_tokens: 16, temperature: 0.8, seed: 7, stop_token: Some(b'\n' as u32) };
 
@@ -146,7 +142,7 @@ async fn run(state: RunState, device: &Device, preset: Preset, config: TrainConf
     .map_err(|e| e.to_string())?;
 
     state.phase.set(Phase::SamplingBefore);
-    state.before.set(sample_prompts(&trainer.model()).await?);
+    state.before.set(sample_prompts(&trainer.model(), config.seed).await?);
 
     state.phase.set(Phase::Training);
     let eval_every = config.max_steps.div_ceil(5).max(1);
@@ -179,7 +175,7 @@ async fn run(state: RunState, device: &Device, preset: Preset, config: TrainConf
 
     state.phase.set(Phase::SamplingAfter);
     let model = trainer.model();
-    state.after.set(sample_prompts(&model).await?);
+    state.after.set(sample_prompts(&model, config.seed).await?);
 
     state.phase.set(Phase::Saving);
     let info = CheckpointInfo {
@@ -221,7 +217,7 @@ pub async fn load(state: RunState, device: Device, bytes: Vec<u8>, file_name: St
             info.training.dataset
         )));
         state.phase.set(Phase::SamplingAfter);
-        state.after.set(sample_prompts(&model).await?);
+        state.after.set(sample_prompts(&model, info.training.seed).await?);
         state.offer_download(&bytes, file_name.clone())?;
         state.model.set_value(Some(model));
         Ok::<_, String>(())
@@ -236,13 +232,16 @@ pub async fn load(state: RunState, device: Device, bytes: Vec<u8>, file_name: St
     }
 }
 
-async fn sample_prompts(model: &Gpt) -> Result<Vec<Sample>, String> {
+/// The same prompts (from the data set's seed) and the same sampling seed before and after
+/// training, and after loading, so the columns compare.
+async fn sample_prompts(model: &Gpt, data_seed: u64) -> Result<Vec<Sample>, String> {
     let tokenizer = Tokenizer::Bytes;
-    let mut samples = Vec::with_capacity(PROMPTS.len());
-    for prompt in PROMPTS {
+    let prompts = arithmetic::demo_prompts(data_seed);
+    let mut samples = Vec::with_capacity(prompts.len());
+    for prompt in prompts {
         let tokens =
-            generate(model, &tokenizer.encode(prompt), &SAMPLING).await.map_err(|e| e.to_string())?;
-        samples.push(Sample { prompt: prompt.to_string(), text: tokenizer.decode(&tokens) });
+            generate(model, &tokenizer.encode(&prompt), &SAMPLING).await.map_err(|e| e.to_string())?;
+        samples.push(Sample { prompt, text: tokenizer.decode(&tokens) });
         yield_to_browser().await;
     }
     Ok(samples)

@@ -62,3 +62,14 @@ fn presets_are_found_by_name() {
     let tutorial = Preset::Tutorial.model(256);
     assert_eq!((tutorial.n_layer, tutorial.n_head, tutorial.n_embd, tutorial.block_size), (4, 4, 128, 64));
 }
+
+#[test]
+fn demo_prompts_are_trained_problems_one_per_operation() {
+    let (train, _) = arithmetic::split(1337);
+    let prompts = arithmetic::demo_prompts(1337);
+    assert_eq!(prompts.len(), 3);
+    for (prompt, op) in prompts.iter().zip(["plus", "times", "minus"]) {
+        assert!(prompt.contains(op), "{prompt}");
+        assert!(train.iter().any(|p| &p.prompt() == prompt), "{prompt} is not a training problem");
+    }
+}
