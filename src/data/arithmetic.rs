@@ -93,6 +93,12 @@ pub fn demo_prompts(seed: u64) -> Vec<String> {
         .collect()
 }
 
+/// What the model reads to answer a prompt: the prompt at the start of a line, as every problem
+/// in the corpus is, after the newline that ends the line before it.
+pub fn model_input(prompt: &str) -> String {
+    format!("\n{prompt}")
+}
+
 /// The corpus: each split's lines in a shuffled order, repeated `copies` times.
 pub fn corpus(seed: u64, copies: usize) -> Corpus {
     let (train, validation) = split(seed);

@@ -118,6 +118,8 @@ impl RunState {
 pub async fn train(state: RunState, device: Device, preset: Preset, steps: Option<usize>) {
     let config = TrainConfig { max_steps: steps.unwrap_or(preset.training().max_steps), ..preset.training() };
     state.reset(config.max_steps);
+    state.phase.set(Phase::SamplingBefore);
+    yield_to_browser().await; // finish handling the click before the first long piece of work
     let outcome = run(state, &device, preset, config).await;
     match outcome {
         Ok(phase) => state.phase.set(phase),
@@ -140,8 +142,6 @@ async fn run(state: RunState, device: &Device, preset: Preset, config: TrainConf
         device,
     )
     .map_err(|e| e.to_string())?;
-
-    state.phase.set(Phase::SamplingBefore);
     state.before.set(sample_prompts(&trainer.model(), config.seed).await?);
 
     state.phase.set(Phase::Training);
@@ -203,6 +203,7 @@ async fn run(state: RunState, device: &Device, preset: Preset, config: TrainConf
 /// Loads a checkpoint file and samples the fixed prompts from it, into the "after" column.
 pub async fn load(state: RunState, device: Device, bytes: Vec<u8>, file_name: String) {
     state.error.set(None);
+    yield_to_browser().await;
     let result = async {
         let (model, info) = checkpoint::load(&bytes, &device).map_err(|e| format!("{file_name}: {e}"))?;
         let m = &info.model;
@@ -239,8 +240,9 @@ async fn sample_prompts(model: &Gpt, data_seed: u64) -> Result<Vec<Sample>, Stri
     let prompts = arithmetic::demo_prompts(data_seed);
     let mut samples = Vec::with_capacity(prompts.len());
     for prompt in prompts {
-        let tokens =
-            generate(model, &tokenizer.encode(&prompt), &SAMPLING).await.map_err(|e| e.to_string())?;
+        let tokens = generate(model, &tokenizer.encode(&arithmetic::model_input(&prompt)), &SAMPLING)
+            .await
+            .map_err(|e| e.to_string())?;
         samples.push(Sample { prompt, text: tokenizer.decode(&tokens) });
         yield_to_browser().await;
     }

@@ -59,7 +59,7 @@ fn accuracy(model: &Gpt, problems: &[Problem]) -> f64 {
     let correct = problems
         .iter()
         .filter(|p| {
-            let prompt = Tokenizer::Bytes.encode(&p.prompt());
+            let prompt = Tokenizer::Bytes.encode(&arithmetic::model_input(&p.prompt()));
             let answer = pollster::block_on(generate(model, &prompt, &sampling)).unwrap();
             Tokenizer::Bytes.decode(&answer) == p.completion()
         })
@@ -71,12 +71,12 @@ fn accuracy(model: &Gpt, problems: &[Problem]) -> f64 {
 fn a_small_model_learns_the_arithmetic_data_set() {
     let seed = 1337;
     let corpus = arithmetic::corpus(seed, 4);
-    let model_config = GptConfig::new(256).with_n_layer(2).with_n_head(4).with_n_embd(64).with_block_size(32);
+    let model_config = GptConfig::new(256).with_n_layer(2).with_n_head(4).with_n_embd(64).with_block_size(48);
     let config = TrainConfig {
         batch_size: 32,
-        max_steps: 1200,
-        learning_rate: 3e-3,
-        min_learning_rate: 3e-4,
+        max_steps: 1500,
+        learning_rate: 6e-3,
+        min_learning_rate: 6e-4,
         warmup_steps: 50,
         ..Preset::Tutorial.training()
     };
