@@ -57,7 +57,7 @@ fn a_checkpoint_names_tensors_by_module_path() {
     let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
     let names = file.names();
     for name in ["wte.weight", "wpe.weight", "h.0.attn.c_attn.weight", "h.1.mlp.c_proj.bias", "ln_f.gamma"] {
-        assert!(names.iter().any(|n| *n == name), "{name} missing from {names:?}");
+        assert!(names.contains(&name), "{name} missing from {names:?}");
     }
 }
 
