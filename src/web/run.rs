@@ -65,8 +65,6 @@ pub struct RunState {
     pub loaded: RwSignal<Option<String>>,
     pub error: RwSignal<Option<String>>,
     pub stop_requested: RwSignal<bool>,
-    /// The model the samples came from; not a signal: burn tensors stay on this thread.
-    pub model: StoredValue<Option<Gpt>, LocalStorage>,
 }
 
 impl RunState {
@@ -85,7 +83,6 @@ impl RunState {
             loaded: RwSignal::new(None),
             error: RwSignal::new(None),
             stop_requested: RwSignal::new(false),
-            model: StoredValue::new_local(None),
         }
     }
 
@@ -120,7 +117,11 @@ pub async fn train(state: RunState, device: Device, preset: Preset, steps: Optio
     state.reset(config.max_steps);
     state.phase.set(Phase::SamplingBefore);
     yield_to_browser().await; // finish handling the click before the first long piece of work
-    let outcome = run(state, &device, preset, config).await;
+    finish(state, run(state, &device, preset, config).await);
+}
+
+/// Shows how a run or a load ended: its final phase, or its error.
+fn finish(state: RunState, outcome: Result<Phase, String>) {
     match outcome {
         Ok(phase) => state.phase.set(phase),
         Err(message) => {
@@ -196,7 +197,6 @@ async fn run(state: RunState, device: &Device, preset: Preset, config: TrainConf
         &bytes,
         format!("gptlab-{}-step{}.safetensors", preset.name(), trainer.step_count()),
     )?;
-    state.model.set_value(Some(model));
     Ok(if stopped { Phase::Stopped } else { Phase::Done })
 }
 
@@ -220,17 +220,10 @@ pub async fn load(state: RunState, device: Device, bytes: Vec<u8>, file_name: St
         state.phase.set(Phase::SamplingAfter);
         state.after.set(sample_prompts(&model, info.training.seed).await?);
         state.offer_download(&bytes, file_name.clone())?;
-        state.model.set_value(Some(model));
-        Ok::<_, String>(())
+        Ok(Phase::Done)
     }
     .await;
-    match result {
-        Ok(()) => state.phase.set(Phase::Done),
-        Err(message) => {
-            state.error.set(Some(message));
-            state.phase.set(Phase::Failed);
-        }
-    }
+    finish(state, result);
 }
 
 /// The same prompts (from the data set's seed) and the same sampling seed before and after
