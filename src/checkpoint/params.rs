@@ -87,10 +87,15 @@ impl ModuleMapper for ParamReader<'_> {
 
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
         let name = self.path.join(".");
-        let shape: [usize; D] = param.val().dims();
+        // The lazy shape: reading `val()` would initialise a tensor only to throw it away.
+        let shape: [usize; D] = param.lazy_shape().dims();
         self.seen.insert(name.clone());
         match self.read(&name, shape) {
-            Some(tensor) => param.map(|_| tensor),
+            // Keeps the parameter's id and gradient tracking, so a loaded model can train on.
+            Some(tensor) => {
+                let id = param.id;
+                param.transform_for_load(tensor, id)
+            }
             None => param,
         }
     }

@@ -48,8 +48,28 @@ export async function openPage(browser, url) {
   page.problems = [];
   page.on('pageerror', (e) => page.problems.push(`page error: ${e.message}`));
   page.on('console', (m) => m.type() === 'error' && page.problems.push(`console: ${m.text()}`));
+  await page.addInitScript(reportShaderErrors);
   await page.goto(url);
   return page;
+}
+
+/**
+ * Runs in the page: logs every WGSL shader that fails to compile as a console error. The browser
+ * only reports these asynchronously, so a kernel that does not compile can otherwise go unseen
+ * while its dispatches silently do nothing.
+ */
+function reportShaderErrors() {
+  if (typeof GPUDevice === 'undefined') return;
+  const create = GPUDevice.prototype.createShaderModule;
+  GPUDevice.prototype.createShaderModule = function (descriptor) {
+    const module = create.call(this, descriptor);
+    module.getCompilationInfo().then((info) => {
+      for (const m of info.messages.filter((m) => m.type === 'error')) {
+        console.error(`WGSL shader ${descriptor.label} does not compile: ${m.message} (line ${m.lineNum})`);
+      }
+    });
+    return module;
+  };
 }
 
 export const byTestId = (page, id) => page.locator(`[data-testid="${id}"]`);

@@ -1,4 +1,5 @@
-use burn::module::{Module, ModuleVisitor, Param};
+use burn::module::{Module, ModuleVisitor, Param, ParamId};
+use burn::optim::GradientsParams;
 use burn::prelude::*;
 use gptlab::checkpoint::{self, CheckpointError, CheckpointInfo, TrainingState};
 use gptlab::model::Gpt;
@@ -49,6 +50,28 @@ fn a_checkpoint_round_trip_is_bit_exact() {
     assert_eq!(param_bits(&loaded), param_bits(&model));
     let input = tokens(&[1, 2, 3, 4], &device);
     assert_eq!(floats(loaded.forward(input.clone())), floats(model.forward(input)));
+}
+
+/// Fine-tuning and resuming start from a loaded model: every one of its parameters must still
+/// be tracked for gradients on an autodiff device.
+#[test]
+fn a_loaded_model_can_train_on() {
+    struct Untracked<'a>(&'a GradientsParams, Vec<ParamId>);
+    impl ModuleVisitor for Untracked<'_> {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            if self.0.get::<D>(param.id).is_none() {
+                self.1.push(param.id);
+            }
+        }
+    }
+    let (_, bytes) = saved();
+    let device = Device::flex().autodiff();
+    let (model, _) = checkpoint::load(&bytes, &device).unwrap();
+    let logits = model.forward(tokens(&[1, 2, 3, 4], &device));
+    let grads = GradientsParams::from_grads(logits.sum().backward(), &model);
+    let mut untracked = Untracked(&grads, Vec::new());
+    model.visit(&mut untracked);
+    assert!(untracked.1.is_empty(), "{} parameters got no gradient", untracked.1.len());
 }
 
 #[test]
