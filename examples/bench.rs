@@ -31,7 +31,7 @@ fn main() {
     };
     let config = TrainConfig { max_steps: steps, ..preset.training() };
     let corpus = arithmetic::corpus(config.seed, 4);
-    let tokens = |text: &str| Tokenizer::Bytes.encode(text);
+    let tokens = |text: &str| Tokenizer::Bytes.encode(text).unwrap();
     let model = preset.model(256);
     let mut trainer =
         Trainer::new(&model, config, tokens(&corpus.train), tokens(&corpus.validation), &device).unwrap();

@@ -25,7 +25,7 @@ fn training_on_wgpu_lowers_the_loss_and_agrees_with_the_cpu() {
     let config = TrainConfig { max_steps: 30, ..preset.training() };
     let corpus = arithmetic::corpus(config.seed, 2);
     let model_config = preset.model(256);
-    let tokens = |text: &str| Tokenizer::Bytes.encode(text);
+    let tokens = |text: &str| Tokenizer::Bytes.encode(text).unwrap();
     let mut trainer =
         Trainer::new(&model_config, config, tokens(&corpus.train), tokens(&corpus.validation), &device)
             .unwrap();

@@ -1,25 +1,72 @@
-//! Text to token ids and back. The tokenizer travels inside the checkpoint, so it is plain data.
+//! Text to token ids and back. The tokenizer travels inside the checkpoint, so it serialises to
+//! JSON: the byte tokenizer as its name, a Hugging Face tokenizer as its whole `tokenizer.json`.
+
+mod huggingface;
 
 use serde::{Deserialize, Serialize};
 
-/// Which tokenizer a model reads. Bytes need no training and round-trip any text exactly.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub use huggingface::{HfTokenizer, MAX_BPE_VOCAB, MIN_BPE_VOCAB};
+
+/// Which tokenizer a model reads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Tokenizer {
-    /// One token per UTF-8 byte: vocabulary 256.
+    /// One token per UTF-8 byte: vocabulary 256, no training, any text round-trips exactly.
     Bytes,
+    /// A byte-level BPE trained on the user's text, or a Hub model's `tokenizer.json`.
+    HuggingFace(HfTokenizer),
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TokenizerError {
+    #[error("a BPE vocabulary must have between {MIN_BPE_VOCAB} and {MAX_BPE_VOCAB} tokens, not {0}")]
+    VocabSize(usize),
+    #[error("there is no text to train a tokenizer on")]
+    NoText,
+    #[error("this tokenizer.json does not parse: {0}")]
+    Unparsable(String),
+    #[error("the tokenizer failed: {0}")]
+    Failed(String),
+}
+
+/// One token of a text, for showing how the text splits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Piece {
+    pub id: u32,
+    /// The text the token stands for.
+    pub text: String,
 }
 
 impl Tokenizer {
+    /// Trains a byte-level BPE on `text` with up to `vocab_size` tokens (the 256 bytes plus merges).
+    pub fn train_bpe(text: &str, vocab_size: usize) -> Result<Tokenizer, TokenizerError> {
+        HfTokenizer::train_bpe(text, vocab_size).map(Tokenizer::HuggingFace)
+    }
+
+    /// A tokenizer from a `tokenizer.json`, as Hugging Face Hub models ship them.
+    pub fn from_json(json: &[u8], source: &str) -> Result<Tokenizer, TokenizerError> {
+        HfTokenizer::from_json(json, source).map(Tokenizer::HuggingFace)
+    }
+
     pub fn vocab_size(&self) -> usize {
         match self {
             Tokenizer::Bytes => 256,
+            Tokenizer::HuggingFace(hf) => hf.vocab_size(),
         }
     }
 
-    pub fn encode(&self, text: &str) -> Vec<u32> {
+    /// What the tokenizer is, in a few words for the page.
+    pub fn describe(&self) -> String {
         match self {
-            Tokenizer::Bytes => text.bytes().map(u32::from).collect(),
+            Tokenizer::Bytes => "bytes (256 tokens)".into(),
+            Tokenizer::HuggingFace(hf) => format!("{} ({} tokens)", hf.source(), hf.vocab_size()),
+        }
+    }
+
+    pub fn encode(&self, text: &str) -> Result<Vec<u32>, TokenizerError> {
+        match self {
+            Tokenizer::Bytes => Ok(text.bytes().map(u32::from).collect()),
+            Tokenizer::HuggingFace(hf) => hf.encode(text),
         }
     }
 
@@ -31,6 +78,25 @@ impl Tokenizer {
                 let bytes: Vec<u8> = tokens.iter().map(|&t| t as u8).collect();
                 String::from_utf8_lossy(&bytes).into_owned()
             }
+            Tokenizer::HuggingFace(hf) => hf.decode(tokens),
+        }
+    }
+
+    /// The tokens of `text`, each with the text it stands for.
+    pub fn pieces(&self, text: &str) -> Result<Vec<Piece>, TokenizerError> {
+        let ids = self.encode(text)?;
+        Ok(ids.iter().map(|&id| Piece { id, text: self.token_text(id) }).collect())
+    }
+
+    /// The text one token stands for. A byte token that is not a whole character shows as `\xNN`;
+    /// a BPE token that is part of a character shows as U+FFFD.
+    fn token_text(&self, id: u32) -> String {
+        match self {
+            Tokenizer::Bytes => match u8::try_from(id) {
+                Ok(byte) if byte.is_ascii() => char::from(byte).to_string(),
+                _ => format!("\\x{id:02x}"),
+            },
+            Tokenizer::HuggingFace(hf) => hf.decode(&[id]),
         }
     }
 }

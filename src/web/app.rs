@@ -8,6 +8,8 @@ use super::backend::{self, BackendChoice};
 use super::browser::{read_file, reload_with_param, url_param};
 use super::chart::LossChart;
 use super::run::{self, Phase, RunState, Sample};
+use super::tokenizer::TokenizerPanel;
+use crate::data::arithmetic;
 use crate::tokenize::Tokenizer;
 use crate::train::Preset;
 
@@ -22,6 +24,8 @@ pub fn App() -> impl IntoView {
     let backend_note = RwSignal::new(None::<String>);
     let ready = RwSignal::new(false);
     let state = RunState::new();
+    let tokenizer = RwSignal::new(Tokenizer::Bytes);
+    let training_text = StoredValue::new(arithmetic::corpus(preset.get_untracked().training().seed, 4).train);
 
     spawn_local(async move {
         let chosen = backend::select(choice).await;
@@ -34,7 +38,7 @@ pub fn App() -> impl IntoView {
     let busy = move || !ready.get() || state.phase.get().busy();
     let start = move |_| {
         if let Some(device) = device.get_value() {
-            spawn_local(run::train(state, device, preset.get_untracked(), steps));
+            spawn_local(run::train(state, device, preset.get_untracked(), tokenizer.get_untracked(), steps));
         }
     };
     let load = move |ev: leptos::ev::Event| {
@@ -50,10 +54,11 @@ pub fn App() -> impl IntoView {
             }
         });
     };
-    let params = move || preset.get().model(Tokenizer::Bytes.vocab_size()).param_count();
+    let vocab_size = move || tokenizer.with(Tokenizer::vocab_size);
+    let params = move || preset.get().model(vocab_size()).param_count();
     let tokens_per_step = move || {
         let p = preset.get();
-        p.training().batch_size * p.model(Tokenizer::Bytes.vocab_size()).block_size
+        p.training().batch_size * p.model(vocab_size()).block_size
     };
 
     view! {
@@ -73,7 +78,7 @@ pub fn App() -> impl IntoView {
         </header>
         <main>
             <section class="setup">
-                <p>"Data: arithmetic in words (built in) — “two plus three equals five”. Tokenizer: bytes."</p>
+                <p>"Data: arithmetic in words (built in) — “two plus three equals five”."</p>
                 <label>"Model "
                     <select data-testid="preset" prop:disabled=busy on:change=move |ev| {
                         if let Some(p) = Preset::from_name(&event_target_value(&ev)) { preset.set(p) }
@@ -91,6 +96,7 @@ pub fn App() -> impl IntoView {
                     on:click=move |_| state.stop_requested.set(true)>"Stop"</button>
                 <span class="phase">{move || phase_text(state.phase.get())}</span>
             </section>
+            <TokenizerPanel tokenizer=tokenizer training_text=training_text busy=Signal::derive(busy) error=state.error />
             <Stats state=state />
             <LossChart train=state.train_losses validation=state.validation_losses max_steps=state.max_steps />
             <section class="samples">

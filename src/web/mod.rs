@@ -6,5 +6,6 @@ mod backend;
 mod browser;
 mod chart;
 mod run;
+mod tokenizer;
 
 pub use app::App;

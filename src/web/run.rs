@@ -11,8 +11,12 @@ use crate::sample::{SampleConfig, generate};
 use crate::tokenize::Tokenizer;
 use crate::train::{Preset, TrainConfig, Trainer};
 
-const SAMPLING: SampleConfig =
-    SampleConfig { max_new_tokens: 16, temperature: 0.8, seed: 7, stop_token: Some(b'\n' as u32) };
+/// How the page samples: the same settings every time, so before, after and loaded compare.
+/// A sample ends at the end of its line, as the data's answers do.
+fn sampling(tokenizer: &Tokenizer) -> SampleConfig {
+    let newline = tokenizer.encode("\n").ok().filter(|ids| ids.len() == 1).map(|ids| ids[0]);
+    SampleConfig { max_new_tokens: 16, temperature: 0.8, seed: 7, stop_token: newline }
+}
 
 /// Longest stretch of work between two chances for the page to repaint.
 const FRAME_BUDGET_MS: f64 = 50.0;
@@ -110,14 +114,21 @@ impl RunState {
     }
 }
 
-/// Trains a fresh model of `preset` on the built-in data, samples before and after, and offers
-/// the checkpoint. Errors end up in `state.error`; nothing here panics on bad luck.
-pub async fn train(state: RunState, device: Device, preset: Preset, steps: Option<usize>) {
+/// Trains a fresh model of `preset` reading `tokenizer`'s tokens on the built-in data, samples
+/// before and after, and offers the checkpoint. Errors end up in `state.error`; nothing here
+/// panics on bad luck.
+pub async fn train(
+    state: RunState,
+    device: Device,
+    preset: Preset,
+    tokenizer: Tokenizer,
+    steps: Option<usize>,
+) {
     let config = TrainConfig { max_steps: steps.unwrap_or(preset.training().max_steps), ..preset.training() };
     state.reset(config.max_steps);
     state.phase.set(Phase::SamplingBefore);
     yield_to_browser().await; // finish handling the click before the first long piece of work
-    finish(state, run(state, &device, preset, config).await);
+    finish(state, run(state, &device, preset, tokenizer, config).await);
 }
 
 /// Shows how a run or a load ended: its final phase, or its error.
@@ -131,19 +142,24 @@ fn finish(state: RunState, outcome: Result<Phase, String>) {
     }
 }
 
-async fn run(state: RunState, device: &Device, preset: Preset, config: TrainConfig) -> Result<Phase, String> {
-    let tokenizer = Tokenizer::Bytes;
+async fn run(
+    state: RunState,
+    device: &Device,
+    preset: Preset,
+    tokenizer: Tokenizer,
+    config: TrainConfig,
+) -> Result<Phase, String> {
     let model_config = preset.model(tokenizer.vocab_size());
     let corpus = arithmetic::corpus(config.seed, 4);
     let mut trainer = Trainer::new(
         &model_config,
         config.clone(),
-        tokenizer.encode(&corpus.train),
-        tokenizer.encode(&corpus.validation),
+        tokenizer.encode(&corpus.train).map_err(|e| e.to_string())?,
+        tokenizer.encode(&corpus.validation).map_err(|e| e.to_string())?,
         device,
     )
     .map_err(|e| e.to_string())?;
-    state.before.set(sample_prompts(&trainer.model(), config.seed).await?);
+    state.before.set(sample_prompts(&trainer.model(), &tokenizer, config.seed).await?);
 
     state.phase.set(Phase::Training);
     let eval_every = config.max_steps.div_ceil(5).max(1);
@@ -176,7 +192,7 @@ async fn run(state: RunState, device: &Device, preset: Preset, config: TrainConf
 
     state.phase.set(Phase::SamplingAfter);
     let model = trainer.model();
-    state.after.set(sample_prompts(&model, config.seed).await?);
+    state.after.set(sample_prompts(&model, &tokenizer, config.seed).await?);
 
     state.phase.set(Phase::Saving);
     let info = CheckpointInfo {
@@ -208,17 +224,19 @@ pub async fn load(state: RunState, device: Device, bytes: Vec<u8>, file_name: St
         let (model, info) = checkpoint::load(&bytes, &device).map_err(|e| format!("{file_name}: {e}"))?;
         let m = &info.model;
         state.loaded.set(Some(format!(
-            "{file_name}: {} layers, {} heads, {} wide, context {}, {} parameters; trained {} steps on {}",
+            "{file_name}: {} layers, {} heads, {} wide, context {}, {} parameters, tokenizer {}; \
+             trained {} steps on {}",
             m.n_layer,
             m.n_head,
             m.n_embd,
             m.block_size,
             m.param_count(),
+            info.tokenizer.describe(),
             info.training.step,
             info.training.dataset
         )));
         state.phase.set(Phase::SamplingAfter);
-        state.after.set(sample_prompts(&model, info.training.seed).await?);
+        state.after.set(sample_prompts(&model, &info.tokenizer, info.training.seed).await?);
         state.offer_download(&bytes, file_name.clone())?;
         Ok(Phase::Done)
     }
@@ -228,14 +246,12 @@ pub async fn load(state: RunState, device: Device, bytes: Vec<u8>, file_name: St
 
 /// The same prompts (from the data set's seed) and the same sampling seed before and after
 /// training, and after loading, so the columns compare.
-async fn sample_prompts(model: &Gpt, data_seed: u64) -> Result<Vec<Sample>, String> {
-    let tokenizer = Tokenizer::Bytes;
+async fn sample_prompts(model: &Gpt, tokenizer: &Tokenizer, data_seed: u64) -> Result<Vec<Sample>, String> {
     let prompts = arithmetic::demo_prompts(data_seed);
     let mut samples = Vec::with_capacity(prompts.len());
     for prompt in prompts {
-        let tokens = generate(model, &tokenizer.encode(&arithmetic::model_input(&prompt)), &SAMPLING)
-            .await
-            .map_err(|e| e.to_string())?;
+        let input = tokenizer.encode(&arithmetic::model_input(&prompt)).map_err(|e| e.to_string())?;
+        let tokens = generate(model, &input, &sampling(tokenizer)).await.map_err(|e| e.to_string())?;
         samples.push(Sample { prompt, text: tokenizer.decode(&tokens) });
         yield_to_browser().await;
     }

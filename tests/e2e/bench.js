@@ -10,7 +10,9 @@ try {
   const page = await openPage(browser, `${server.url}/?backend=${backend}&preset=${preset}&steps=${steps}`);
   await byTestId(page, 'backend').filter({ hasText: backend === 'cpu' ? 'CPU' : 'WebGPU' }).waitFor({ timeout: 60_000 });
   const label = await byTestId(page, 'backend').textContent();
-  await byTestId(page, 'train').click();
+  // dispatchEvent, not click(): on a software GPU the page's thread can be busy for longer than
+  // click() waits after clicking.
+  await byTestId(page, 'train').dispatchEvent('click');
   // Poll inside the page so each step change is seen within a few milliseconds.
   const stamps = await page.evaluate(async (total) => {
     const step = () => Number(document.querySelector('[data-testid="step"]').textContent);
@@ -18,6 +20,8 @@ try {
     let last = 0;
     while (last < total) {
       await new Promise((r) => setTimeout(r, 2));
+      const error = document.querySelector('[data-testid="error"]');
+      if (error) throw new Error(error.textContent);
       const now = step();
       if (now !== last) { seen.push([now, performance.now()]); last = now; }
     }

@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -39,6 +40,20 @@ export async function launch() {
       '--disable-component-update', '--disable-sync', '--no-first-run',
     ],
   });
+}
+
+/** Serves the page and starts Chromium before a test file's tests, and stops both after. */
+export function pageAndBrowser() {
+  const env = {};
+  before(async () => {
+    env.server = await serve();
+    env.browser = await launch();
+  });
+  after(async () => {
+    await env.browser?.close();
+    env.server?.close();
+  });
+  return env;
 }
 
 /** A page that records uncaught errors and console errors, which no test should see. */

@@ -1,26 +1,17 @@
 // The whole loop in the tab: train on WebGPU, compare before/after, download, reload, load.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve, launch, openPage, byTestId, samples, parseSafetensors } from './harness.js';
+import { pageAndBrowser, openPage, byTestId, samples, parseSafetensors } from './harness.js';
 
 const STEPS = 8;
 const MINUTE = 60_000;
-let server, browser;
-
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const env = pageAndBrowser();
 
 test('without a hardware GPU the page prefers the CPU and says why', async () => {
-  const page = await openPage(browser, `${server.url}/?preset=tiny`);
+  const page = await openPage(env.browser, `${env.server.url}/?preset=tiny`);
   await assert.doesNotReject(byTestId(page, 'backend').filter({ hasText: 'CPU' }).waitFor({ timeout: MINUTE }));
   assert.match(await page.locator('.backend').textContent(), /software renderer|no WebGPU|no GPU adapter/);
   assert.deepEqual(page.problems, []);
@@ -32,8 +23,8 @@ test('without a hardware GPU the page prefers the CPU and says why', async () =>
  * the same samples.
  */
 async function wholeLoop(backend, label, minDrop) {
-  const url = `${server.url}/?backend=${backend}&preset=tiny&steps=${STEPS}`;
-  const page = await openPage(browser, url);
+  const url = `${env.server.url}/?backend=${backend}&preset=tiny&steps=${STEPS}`;
+  const page = await openPage(env.browser, url);
   await byTestId(page, 'backend').filter({ hasText: label }).waitFor({ timeout: MINUTE });
 
   // dispatchEvent, not click(): on a software GPU the page's thread can be busy for longer than

@@ -14,7 +14,7 @@ fn read(loss: Tensor<1>) -> f32 {
 #[test]
 fn initial_loss_is_close_to_uniform_over_the_vocabulary() {
     let corpus = arithmetic::corpus(1, 2);
-    let tokens = |text: &str| Tokenizer::Bytes.encode(text);
+    let tokens = |text: &str| Tokenizer::Bytes.encode(text).unwrap();
     let config = TrainConfig { eval_batches: 8, ..Preset::Tiny.training() };
     let trainer = Trainer::new(
         &small_config(),
@@ -34,7 +34,7 @@ fn a_tiny_model_overfits_a_single_batch() {
     let config = small_config();
     // Exactly one window of text: every batch is the same batch.
     let text = "seven times eight equals fifty six";
-    let window = Tokenizer::Bytes.encode(&text[..config.block_size + 1]);
+    let window = Tokenizer::Bytes.encode(&text[..config.block_size + 1]).unwrap();
     let train = TrainConfig { batch_size: 4, max_steps: 150, learning_rate: 1e-2, ..Preset::Tiny.training() };
     let mut trainer = Trainer::new(&config, train, window.clone(), window, &Device::flex()).unwrap();
     let mut loss = f32::INFINITY;
@@ -46,7 +46,7 @@ fn a_tiny_model_overfits_a_single_batch() {
 
 #[test]
 fn too_little_text_for_one_window_is_an_error_not_a_panic() {
-    let short = Tokenizer::Bytes.encode("two");
+    let short = Tokenizer::Bytes.encode("two").unwrap();
     let result =
         Trainer::new(&small_config(), Preset::Tiny.training(), short.clone(), short, &Device::flex());
     assert!(result.is_err());
@@ -59,7 +59,7 @@ fn accuracy(model: &Gpt, problems: &[Problem]) -> f64 {
     let correct = problems
         .iter()
         .filter(|p| {
-            let prompt = Tokenizer::Bytes.encode(&arithmetic::model_input(&p.prompt()));
+            let prompt = Tokenizer::Bytes.encode(&arithmetic::model_input(&p.prompt())).unwrap();
             let answer = pollster::block_on(generate(model, &prompt, &sampling)).unwrap();
             Tokenizer::Bytes.decode(&answer) == p.completion()
         })
@@ -81,7 +81,7 @@ fn a_small_model_learns_the_arithmetic_data_set() {
         ..Preset::Tutorial.training()
     };
     let steps = config.max_steps;
-    let tokens = |text: &str| Tokenizer::Bytes.encode(text);
+    let tokens = |text: &str| Tokenizer::Bytes.encode(text).unwrap();
     let mut trainer = Trainer::new(
         &model_config,
         config,

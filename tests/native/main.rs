@@ -5,6 +5,7 @@ mod data;
 mod learning;
 mod model;
 mod sampling;
+mod tokenize;
 
 use burn::prelude::*;
 use gptlab::model::{Gpt, GptConfig};

@@ -1,0 +1,98 @@
+//! Tokenizers from the `tokenizers` crate: byte-level BPE training, and `tokenizer.json` files.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use tokenizers::models::TrainerWrapper;
+use tokenizers::models::bpe::{BPE, BpeTrainerBuilder};
+use tokenizers::pre_tokenizers::byte_level::ByteLevel;
+
+use super::TokenizerError;
+
+/// The smallest BPE vocabulary: the 256 bytes and no merges.
+pub const MIN_BPE_VOCAB: usize = 256;
+/// The largest BPE vocabulary the page trains: beyond it the embedding and the logits dominate a
+/// small model, and the logits of a batch outgrow what a browser's GPU buffers hold.
+pub const MAX_BPE_VOCAB: usize = 32_768;
+
+/// A Hugging Face tokenizer and where it came from.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct HfTokenizer {
+    /// For people: "BPE trained on …" or the Hub model id.
+    source: String,
+    /// The `tokenizer.json`, nested as JSON.
+    tokenizer: Box<tokenizers::Tokenizer>,
+}
+
+impl HfTokenizer {
+    pub(super) fn train_bpe(text: &str, vocab_size: usize) -> Result<Self, TokenizerError> {
+        if !(MIN_BPE_VOCAB..=MAX_BPE_VOCAB).contains(&vocab_size) {
+            return Err(TokenizerError::VocabSize(vocab_size));
+        }
+        if text.is_empty() {
+            return Err(TokenizerError::NoText);
+        }
+        // GPT-2's byte-level scheme: every byte is in the initial alphabet, so any UTF-8 text
+        // (emoji, CJK, control characters) encodes without an unknown token.
+        let byte_level = ByteLevel::new(false, true, true);
+        let mut trainer: TrainerWrapper = BpeTrainerBuilder::new()
+            .vocab_size(vocab_size)
+            .min_frequency(2)
+            .show_progress(false)
+            .initial_alphabet(ByteLevel::alphabet().into_iter().collect())
+            .build()
+            .into();
+        let mut tokenizer = tokenizers::Tokenizer::new(BPE::default());
+        tokenizer.with_pre_tokenizer(Some(byte_level));
+        tokenizer.with_decoder(Some(byte_level));
+        // Newlines stay in the text they end, so merges across them (blank lines) can be learned.
+        tokenizer.train(&mut trainer, text.split_inclusive('\n')).map_err(failed)?;
+        Ok(Self { source: "BPE trained here".into(), tokenizer: Box::new(tokenizer) })
+    }
+
+    pub(super) fn from_json(json: &[u8], source: &str) -> Result<Self, TokenizerError> {
+        let tokenizer =
+            tokenizers::Tokenizer::from_bytes(json).map_err(|e| TokenizerError::Unparsable(e.to_string()))?;
+        if tokenizer.get_vocab_size(true) == 0 {
+            return Err(TokenizerError::Unparsable("its vocabulary is empty".into()));
+        }
+        Ok(Self { source: source.into(), tokenizer: Box::new(tokenizer) })
+    }
+
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Token ids run from 0 to this, added (special) tokens included.
+    pub fn vocab_size(&self) -> usize {
+        self.tokenizer.get_vocab_size(true)
+    }
+
+    pub(super) fn encode(&self, text: &str) -> Result<Vec<u32>, TokenizerError> {
+        Ok(self.tokenizer.encode(text, false).map_err(failed)?.get_ids().to_vec())
+    }
+
+    pub(super) fn decode(&self, tokens: &[u32]) -> String {
+        self.tokenizer.decode(tokens, false).unwrap_or_else(|e| format!("[undecodable: {e}]"))
+    }
+
+    fn to_json(&self) -> String {
+        self.tokenizer.to_string(false).unwrap_or_default()
+    }
+}
+
+fn failed(e: tokenizers::Error) -> TokenizerError {
+    TokenizerError::Failed(e.to_string())
+}
+
+impl PartialEq for HfTokenizer {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source && self.to_json() == other.to_json()
+    }
+}
+
+impl fmt::Debug for HfTokenizer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HfTokenizer({:?}, {} tokens)", self.source, self.vocab_size())
+    }
+}

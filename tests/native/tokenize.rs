@@ -1,0 +1,140 @@
+use gptlab::checkpoint::{self, CheckpointInfo, TrainingState};
+use gptlab::model::GptConfig;
+use gptlab::tokenize::{Piece, Tokenizer, TokenizerError};
+
+use super::seeded_model;
+
+/// Varied enough for hundreds of merges: sums of many different numbers, in words and digits.
+fn training_text() -> String {
+    (0..3000u32)
+        .map(|i| {
+            format!(
+                "{} plus {} is {}; the sum of {i} and {} is {}.\n",
+                i % 97,
+                i % 89,
+                i % 97 + i % 89,
+                i * 7,
+                i * 8
+            )
+        })
+        .collect()
+}
+
+fn bpe(vocab_size: usize) -> Tokenizer {
+    Tokenizer::train_bpe(&training_text(), vocab_size).unwrap()
+}
+
+#[test]
+fn bpe_training_reaches_the_vocabulary_size() {
+    for size in [300, 512] {
+        assert_eq!(bpe(size).vocab_size(), size);
+    }
+}
+
+#[test]
+fn bpe_round_trips_any_utf8_text_it_never_saw() {
+    let tokenizer = bpe(512);
+    for text in [
+        "the sum of 12 and 30 is 42.",
+        "emoji 👩‍🔬🚀 and flags 🇫🇷",
+        "日本語のテキストと中文",
+        "tabs\tand\r\nwindows lines, combining e\u{301}, NUL \u{0} and \u{10FFFF}",
+        "  leading and trailing spaces  ",
+        "",
+    ] {
+        let ids = tokenizer.encode(text).unwrap();
+        assert!(ids.iter().all(|&id| (id as usize) < tokenizer.vocab_size()));
+        assert_eq!(tokenizer.decode(&ids), text);
+    }
+}
+
+#[test]
+fn bpe_merges_make_text_shorter_than_bytes() {
+    let text = "the sum of 40 and 2 is 42.";
+    let ids = bpe(512).encode(text).unwrap();
+    assert!(ids.len() * 2 < text.len(), "{} tokens for {} bytes", ids.len(), text.len());
+}
+
+#[test]
+fn bad_bpe_requests_are_refused() {
+    assert_eq!(Tokenizer::train_bpe("some text", 100), Err(TokenizerError::VocabSize(100)));
+    assert_eq!(Tokenizer::train_bpe("some text", 40_000), Err(TokenizerError::VocabSize(40_000)));
+    assert_eq!(Tokenizer::train_bpe("", 512), Err(TokenizerError::NoText));
+}
+
+#[test]
+fn a_gpt2_style_tokenizer_json_loads_and_applies_its_merges() {
+    let json = include_bytes!("../fixtures/tokenizer-gpt2-style.json");
+    let tokenizer = Tokenizer::from_json(json, "fixture").unwrap();
+    // 256 byte tokens, 4 merges, and <|endoftext|>.
+    assert_eq!(tokenizer.vocab_size(), 261);
+    // "Ġthe" is 258 and "Ġa" 259 in the fixture; "t" is byte 116 and "he" 257.
+    assert_eq!(tokenizer.encode("the a the").unwrap(), vec![116, 257, 259, 258]);
+    assert_eq!(tokenizer.decode(&[116, 257, 259, 258]), "the a the");
+}
+
+#[test]
+fn a_tokenizer_json_that_does_not_parse_is_an_error() {
+    for json in [&b"{ not json"[..], br#"{"model": {"type": "NoSuchModel"}}"#] {
+        assert!(matches!(Tokenizer::from_json(json, "bad"), Err(TokenizerError::Unparsable(_))));
+    }
+}
+
+#[test]
+fn token_pieces_show_what_each_token_stands_for() {
+    let pieces = Tokenizer::Bytes.pieces("a€").unwrap();
+    let texts: Vec<&str> = pieces.iter().map(|p| p.text.as_str()).collect();
+    assert_eq!(texts, ["a", "\\xe2", "\\x82", "\\xac"]);
+    assert_eq!(pieces[0], Piece { id: 97, text: "a".into() });
+
+    let tokenizer = bpe(512);
+    let text = "the sum of 40 and 2 is 42.";
+    let pieces = tokenizer.pieces(text).unwrap();
+    assert_eq!(pieces.iter().map(|p| p.text.as_str()).collect::<String>(), text);
+    assert_eq!(pieces.iter().map(|p| p.id).collect::<Vec<_>>(), tokenizer.encode(text).unwrap());
+}
+
+#[test]
+fn a_checkpoint_carries_its_bpe_tokenizer() {
+    let tokenizer = bpe(300);
+    let config = GptConfig::new(tokenizer.vocab_size())
+        .with_n_layer(1)
+        .with_n_head(2)
+        .with_n_embd(16)
+        .with_block_size(8);
+    let info = CheckpointInfo {
+        model: config.clone(),
+        tokenizer: tokenizer.clone(),
+        training: TrainingState {
+            step: 1,
+            recent_losses: vec![],
+            validation_loss: None,
+            dataset: "sums".into(),
+            seed: 3,
+        },
+    };
+    let bytes = pollster::block_on(checkpoint::save(&seeded_model(&config, 3), &info)).unwrap();
+    let (_, loaded) = checkpoint::load(&bytes, &burn::prelude::Device::flex()).unwrap();
+    assert_eq!(loaded.tokenizer, tokenizer);
+    let text = "the sum of 7 and 8 is 15.";
+    assert_eq!(loaded.tokenizer.encode(text).unwrap(), tokenizer.encode(text).unwrap());
+}
+
+#[test]
+fn a_checkpoint_whose_tokenizer_disagrees_with_its_model_is_refused() {
+    let config = GptConfig::new(256).with_n_layer(1).with_n_head(2).with_n_embd(16).with_block_size(8);
+    let info = CheckpointInfo {
+        model: config.clone(),
+        tokenizer: bpe(300),
+        training: TrainingState {
+            step: 1,
+            recent_losses: vec![],
+            validation_loss: None,
+            dataset: "x".into(),
+            seed: 3,
+        },
+    };
+    let bytes = pollster::block_on(checkpoint::save(&seeded_model(&config, 3), &info)).unwrap();
+    let error = checkpoint::load(&bytes, &burn::prelude::Device::flex()).unwrap_err();
+    assert!(error.to_string().contains("300 tokens but its model expects 256"), "{error}");
+}
