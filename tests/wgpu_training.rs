@@ -47,6 +47,7 @@ fn training_on_wgpu_lowers_the_loss_and_agrees_with_the_cpu() {
             validation_loss: None,
             dataset: corpus.name,
             seed: 0,
+            prompts: None,
         },
     };
     let bytes = pollster::block_on(checkpoint::save(&model, &info)).unwrap();

@@ -11,6 +11,7 @@ use safetensors::SafeTensors;
 use safetensors::tensor::{Dtype, TensorView};
 use serde::{Deserialize, Serialize};
 
+use crate::data::Prompts;
 use crate::model::{Gpt, GptConfig};
 use crate::tokenize::Tokenizer;
 use params::{ParamReader, ParamWriter};
@@ -32,6 +33,10 @@ pub struct TrainingState {
     pub validation_loss: Option<f32>,
     pub dataset: String,
     pub seed: u64,
+    /// What the page asked the model before and after training. Absent in files from before
+    /// data sets other than the built-in one, which used the arithmetic prompts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompts: Option<Prompts>,
 }
 
 /// Everything in a checkpoint besides the weights.

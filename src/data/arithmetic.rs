@@ -5,7 +5,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
-use super::Corpus;
+use super::{Corpus, Prompts};
 
 /// Operands run from zero to this: 126 problems, few enough for a small model to learn in a
 /// minute on a laptop GPU (or a test on a CPU), many enough that the samples show it.
@@ -114,8 +114,13 @@ pub fn corpus(seed: u64, copies: usize) -> Corpus {
     };
     Corpus {
         name: "arithmetic in words (built-in)".into(),
+        rows: (train.len() + validation.len()) * copies,
         train: text(&train),
         validation: text(&validation),
+        prompts: Prompts {
+            inputs: demo_prompts(seed).iter().map(|p| model_input(p)).collect(),
+            stop_at_newline: true,
+        },
     }
 }
 

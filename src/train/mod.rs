@@ -8,4 +8,4 @@ mod trainer;
 pub use batch::{Batch, random_windows};
 pub use config::{Preset, TrainConfig};
 pub use schedule::learning_rate;
-pub use trainer::{TrainError, Trainer, cross_entropy};
+pub use trainer::{TrainError, Trainer, check_buffer_limit, cross_entropy, largest_buffer_bytes};

@@ -14,6 +14,30 @@ pub enum TrainError {
     Config(#[from] ConfigError),
     #[error("the {split} text has {tokens} tokens; one training window needs {needed}")]
     TooLittleData { split: &'static str, tokens: usize, needed: usize },
+    #[error(
+        "a training step needs a {} MB buffer for its logits (batch {batch} × context {block_size} × \
+         vocabulary {vocab_size} numbers), more than this GPU allows for one buffer ({} MB); choose a \
+         smaller vocabulary, batch or context",
+        needed / 1_000_000, limit / 1_000_000
+    )]
+    BufferTooLarge { needed: u64, limit: u64, batch: usize, block_size: usize, vocab_size: usize },
+}
+
+/// Bytes of the largest buffer a training step allocates: the logits, `[batch, block, vocab]`
+/// f32 (their softmax and gradient are the same size).
+pub fn largest_buffer_bytes(model: &GptConfig, batch_size: usize) -> u64 {
+    (batch_size * model.block_size * model.vocab_size * size_of::<f32>()) as u64
+}
+
+/// Refuses a model whose step would need a buffer larger than the device's `limit` (WebGPU's
+/// `maxStorageBufferBindingSize`) before anything is allocated.
+pub fn check_buffer_limit(model: &GptConfig, batch_size: usize, limit: u64) -> Result<(), TrainError> {
+    let needed = largest_buffer_bytes(model, batch_size);
+    if needed <= limit {
+        return Ok(());
+    }
+    let (block_size, vocab_size) = (model.block_size, model.vocab_size);
+    Err(TrainError::BufferTooLarge { needed, limit, batch: batch_size, block_size, vocab_size })
 }
 
 /// Owns the model being trained, its optimizer and the batch sampler's state.

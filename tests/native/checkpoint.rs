@@ -17,6 +17,7 @@ fn info() -> CheckpointInfo {
             validation_loss: Some(2.75),
             dataset: "arithmetic".into(),
             seed: 7,
+            prompts: None,
         },
     }
 }

@@ -107,3 +107,17 @@ fn a_small_model_learns_the_arithmetic_data_set() {
     );
     assert!(train_accuracy >= 0.95, "exact-answer accuracy {train_accuracy}");
 }
+
+#[test]
+fn a_vocabulary_too_large_for_the_gpus_buffers_is_refused_before_training() {
+    use gptlab::train::{TrainError, check_buffer_limit};
+    // WebGPU's default `maxStorageBufferBindingSize`.
+    const LIMIT: u64 = 128 << 20;
+    let gpt2 = Preset::Tutorial.model(50257);
+    let batch = Preset::Tutorial.training().batch_size;
+    let error = check_buffer_limit(&gpt2, batch, LIMIT).unwrap_err();
+    assert!(matches!(error, TrainError::BufferTooLarge { needed: 205_852_672, .. }), "{error:?}");
+    assert!(error.to_string().contains("205 MB buffer") && error.to_string().contains("(134 MB)"), "{error}");
+    assert_eq!(check_buffer_limit(&Preset::Tutorial.model(8192), batch, LIMIT), Ok(()));
+    assert_eq!(check_buffer_limit(&gpt2, 8, LIMIT), Ok(()), "a smaller batch fits");
+}

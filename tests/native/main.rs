@@ -2,6 +2,7 @@
 
 mod checkpoint;
 mod data;
+mod hub;
 mod learning;
 mod model;
 mod sampling;

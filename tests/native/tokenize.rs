@@ -111,6 +111,7 @@ fn a_checkpoint_carries_its_bpe_tokenizer() {
             validation_loss: None,
             dataset: "sums".into(),
             seed: 3,
+            prompts: None,
         },
     };
     let bytes = pollster::block_on(checkpoint::save(&seeded_model(&config, 3), &info)).unwrap();
@@ -132,6 +133,7 @@ fn a_checkpoint_whose_tokenizer_disagrees_with_its_model_is_refused() {
             validation_loss: None,
             dataset: "x".into(),
             seed: 3,
+            prompts: None,
         },
     };
     let bytes = pollster::block_on(checkpoint::save(&seeded_model(&config, 3), &info)).unwrap();
