@@ -7,9 +7,11 @@ use web_sys::HtmlInputElement;
 use super::backend::{self, BackendChoice};
 use super::browser::{read_file, reload_with_param, url_param};
 use super::chart::LossChart;
+use super::dataset::DatasetPanel;
 use super::run::{self, Phase, RunState, Sample};
 use super::tokenizer::TokenizerPanel;
 use crate::data::arithmetic;
+use crate::data::hub::Endpoints;
 use crate::tokenize::Tokenizer;
 use crate::train::Preset;
 
@@ -20,25 +22,38 @@ pub fn App() -> impl IntoView {
         RwSignal::new(url_param("preset").and_then(|p| Preset::from_name(&p)).unwrap_or(Preset::Tutorial));
     let steps = url_param("steps").and_then(|s| s.parse::<usize>().ok()).filter(|&s| s > 0);
     let device: StoredValue<Option<Device>, LocalStorage> = StoredValue::new_local(None);
+    let max_buffer_bytes = StoredValue::new(None::<u64>);
     let backend_label = RwSignal::new("looking for a GPU…".to_string());
     let backend_note = RwSignal::new(None::<String>);
     let ready = RwSignal::new(false);
     let state = RunState::new();
     let tokenizer = RwSignal::new(Tokenizer::Bytes);
-    let training_text = StoredValue::new(arithmetic::corpus(preset.get_untracked().training().seed, 4).train);
+    let builtin = StoredValue::new(arithmetic::corpus(preset.get_untracked().training().seed, 4));
+    let corpus = RwSignal::new(builtin.get_value());
+    let loading_data = RwSignal::new(false);
+    // `?hf_hub=` and `?hf_viewer=` point the page at another Hub (tests use a local one).
+    let defaults = Endpoints::default();
+    let endpoints = StoredValue::new(Endpoints {
+        hub: url_param("hf_hub").unwrap_or(defaults.hub),
+        viewer: url_param("hf_viewer").unwrap_or(defaults.viewer),
+    });
 
     spawn_local(async move {
         let chosen = backend::select(choice).await;
         backend_label.set(chosen.label);
         backend_note.set(chosen.note);
         device.set_value(Some(chosen.device));
+        max_buffer_bytes.set_value(chosen.max_buffer_bytes);
         ready.set(true);
     });
 
     let busy = move || !ready.get() || state.phase.get().busy();
     let start = move |_| {
         if let Some(device) = device.get_value() {
-            spawn_local(run::train(state, device, preset.get_untracked(), tokenizer.get_untracked(), steps));
+            let (preset, tokenizer, corpus) =
+                (preset.get_untracked(), tokenizer.get_untracked(), corpus.get_untracked());
+            let limit = max_buffer_bytes.get_value();
+            spawn_local(run::train(state, device, limit, preset, tokenizer, corpus, steps));
         }
     };
     let load = move |ev: leptos::ev::Event| {
@@ -78,7 +93,6 @@ pub fn App() -> impl IntoView {
         </header>
         <main>
             <section class="setup">
-                <p>"Data: arithmetic in words (built in) — “two plus three equals five”."</p>
                 <label>"Model "
                     <select data-testid="preset" prop:disabled=busy on:change=move |ev| {
                         if let Some(p) = Preset::from_name(&event_target_value(&ev)) { preset.set(p) }
@@ -91,12 +105,15 @@ pub fn App() -> impl IntoView {
                 <span class="params" data-tokens-per-step=tokens_per_step>
                     {move || format!("{} parameters, {} tokens per step", params(), tokens_per_step())}
                 </span>
-                <button data-testid="train" prop:disabled=busy on:click=start>"Train"</button>
+                <button data-testid="train" prop:disabled=move || busy() || loading_data.get() on:click=start>"Train"</button>
                 <button data-testid="stop" prop:disabled={move || state.phase.get() != Phase::Training}
                     on:click=move |_| state.stop_requested.set(true)>"Stop"</button>
                 <span class="phase">{move || phase_text(state.phase.get())}</span>
             </section>
-            <TokenizerPanel tokenizer=tokenizer training_text=training_text busy=Signal::derive(busy) error=state.error />
+            <DatasetPanel corpus=corpus builtin=builtin tokenizer=tokenizer endpoints=endpoints loading=loading_data
+                busy=Signal::derive(busy) error=state.error />
+            <TokenizerPanel tokenizer=tokenizer corpus=corpus endpoints=endpoints busy=Signal::derive(move || busy() || loading_data.get())
+                error=state.error />
             <Stats state=state />
             <LossChart train=state.train_losses validation=state.validation_losses max_steps=state.max_steps />
             <section class="samples">

@@ -37,23 +37,29 @@ pub struct Backend {
     pub label: String,
     /// Why the CPU was chosen, or why the requested WebGPU could not be used.
     pub note: Option<String>,
+    /// The largest buffer the GPU allows (`maxStorageBufferBindingSize`); `None` on the CPU.
+    pub max_buffer_bytes: Option<u64>,
 }
 
 /// The browser's WebGPU adapter, as the page sees it before burn claims it.
 enum Adapter {
     Missing(String),
-    Found { name: String, software: bool },
+    Found { name: String, software: bool, max_buffer_bytes: Option<u64> },
 }
 
 pub async fn select(choice: BackendChoice) -> Backend {
-    let cpu =
-        |note: Option<String>| Backend { device: Device::flex(), label: "CPU (WebAssembly)".into(), note };
+    let cpu = |note: Option<String>| Backend {
+        device: Device::flex(),
+        label: "CPU (WebAssembly)".into(),
+        note,
+        max_buffer_bytes: None,
+    };
     if choice == BackendChoice::Cpu {
         return cpu(Some("the CPU was chosen".into()));
     }
-    let (name, software) = match probe().await {
+    let (name, software, max_buffer_bytes) = match probe().await {
         Adapter::Missing(reason) => return cpu(Some(reason)),
-        Adapter::Found { name, software } => (name, software),
+        Adapter::Found { name, software, max_buffer_bytes } => (name, software, max_buffer_bytes),
     };
     if software && choice == BackendChoice::Auto {
         return cpu(Some(format!(
@@ -62,7 +68,7 @@ pub async fn select(choice: BackendChoice) -> Backend {
         )));
     }
     match Device::wgpu_options().init_async().await {
-        Ok(device) => Backend { device, label: format!("WebGPU: {name}"), note: None },
+        Ok(device) => Backend { device, label: format!("WebGPU: {name}"), note: None, max_buffer_bytes },
         Err(e) => cpu(Some(format!("WebGPU could not start ({e}); training on the CPU instead"))),
     }
 }
@@ -112,5 +118,11 @@ fn describe(adapter: &JsValue) -> Adapter {
     let software = flag(adapter, "isFallbackAdapter")
         || flag(&info, "isFallbackAdapter")
         || name.to_lowercase().contains("swiftshader");
-    Adapter::Found { name, software }
+    // burn asks for the adapter's own limits, so this is the device's limit too.
+    let limits = Reflect::get(adapter, &"limits".into()).unwrap_or(JsValue::UNDEFINED);
+    let max_buffer_bytes = Reflect::get(&limits, &"maxStorageBufferBindingSize".into())
+        .ok()
+        .and_then(|v| v.as_f64())
+        .map(|v| v as u64);
+    Adapter::Found { name, software, max_buffer_bytes }
 }

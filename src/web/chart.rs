@@ -39,10 +39,15 @@ pub fn LossChart(
             <text x={WIDTH - PAD} y={HEIGHT - 8.0} class="tick" text-anchor="end">
                 {move || format!("step {}", max_steps.get())}
             </text>
-            <polyline class="train" points=move || points(train) />
-            <polyline class="validation" points=move || points(validation) />
+            <polyline class="train" points=move || points(train) data-losses=move || losses(train) />
+            <polyline class="validation" points=move || points(validation) data-losses=move || losses(validation) />
             <text x={WIDTH - PAD} y=PAD class="legend train-legend" text-anchor="end">"train"</text>
             <text x={WIDTH - PAD} y={PAD + 16.0} class="legend validation-legend" text-anchor="end">"validation"</text>
         </svg>
     }
+}
+
+/// The series' losses, comma-separated: what the chart draws, for tests and tools to read.
+fn losses(series: RwSignal<Vec<(usize, f32)>>) -> String {
+    series.with(|s| s.iter().map(|p| format!("{:.4}", p.1)).collect::<Vec<_>>().join(","))
 }

@@ -5,6 +5,8 @@ mod app;
 mod backend;
 mod browser;
 mod chart;
+mod dataset;
+mod fetch;
 mod run;
 mod tokenizer;
 

@@ -5,17 +5,18 @@ use leptos::prelude::*;
 
 use super::browser::{now_ms, object_url, revoke_object_url, yield_to_browser};
 use crate::checkpoint::{self, CheckpointInfo, TrainingState};
-use crate::data::arithmetic;
+use crate::data::{Corpus, Prompts, arithmetic};
 use crate::model::Gpt;
 use crate::sample::{SampleConfig, generate};
 use crate::tokenize::Tokenizer;
-use crate::train::{Preset, TrainConfig, Trainer};
+use crate::train::{Preset, TrainConfig, Trainer, check_buffer_limit};
 
 /// How the page samples: the same settings every time, so before, after and loaded compare.
-/// A sample ends at the end of its line, as the data's answers do.
-fn sampling(tokenizer: &Tokenizer) -> SampleConfig {
+/// Where the data's answers end at the end of their line, so does a sample.
+fn sampling(tokenizer: &Tokenizer, prompts: &Prompts) -> SampleConfig {
     let newline = tokenizer.encode("\n").ok().filter(|ids| ids.len() == 1).map(|ids| ids[0]);
-    SampleConfig { max_new_tokens: 16, temperature: 0.8, seed: 7, stop_token: newline }
+    let (max_new_tokens, stop_token) = if prompts.stop_at_newline { (16, newline) } else { (48, None) };
+    SampleConfig { max_new_tokens, temperature: 0.8, seed: 7, stop_token }
 }
 
 /// Longest stretch of work between two chances for the page to repaint.
@@ -114,21 +115,31 @@ impl RunState {
     }
 }
 
-/// Trains a fresh model of `preset` reading `tokenizer`'s tokens on the built-in data, samples
-/// before and after, and offers the checkpoint. Errors end up in `state.error`; nothing here
+/// Trains a fresh model of `preset` reading `tokenizer`'s tokens of `corpus`, samples before and
+/// after, and offers the checkpoint. Errors end up in `state.error`; nothing here
 /// panics on bad luck.
 pub async fn train(
     state: RunState,
     device: Device,
+    max_buffer_bytes: Option<u64>,
     preset: Preset,
     tokenizer: Tokenizer,
+    corpus: Corpus,
     steps: Option<usize>,
 ) {
     let config = TrainConfig { max_steps: steps.unwrap_or(preset.training().max_steps), ..preset.training() };
     state.reset(config.max_steps);
     state.phase.set(Phase::SamplingBefore);
     yield_to_browser().await; // finish handling the click before the first long piece of work
-    finish(state, run(state, &device, preset, tokenizer, config).await);
+    let fits = match max_buffer_bytes {
+        Some(limit) => check_buffer_limit(&preset.model(tokenizer.vocab_size()), config.batch_size, limit),
+        None => Ok(()),
+    };
+    let outcome = match fits {
+        Ok(()) => run(state, &device, preset, tokenizer, corpus, config).await,
+        Err(e) => Err(e.to_string()),
+    };
+    finish(state, outcome);
 }
 
 /// Shows how a run or a load ended: its final phase, or its error.
@@ -147,10 +158,10 @@ async fn run(
     device: &Device,
     preset: Preset,
     tokenizer: Tokenizer,
+    corpus: Corpus,
     config: TrainConfig,
 ) -> Result<Phase, String> {
     let model_config = preset.model(tokenizer.vocab_size());
-    let corpus = arithmetic::corpus(config.seed, 4);
     let mut trainer = Trainer::new(
         &model_config,
         config.clone(),
@@ -159,7 +170,7 @@ async fn run(
         device,
     )
     .map_err(|e| e.to_string())?;
-    state.before.set(sample_prompts(&trainer.model(), &tokenizer, config.seed).await?);
+    state.before.set(sample_prompts(&trainer.model(), &tokenizer, &corpus.prompts).await?);
 
     state.phase.set(Phase::Training);
     let eval_every = config.max_steps.div_ceil(5).max(1);
@@ -192,7 +203,7 @@ async fn run(
 
     state.phase.set(Phase::SamplingAfter);
     let model = trainer.model();
-    state.after.set(sample_prompts(&model, &tokenizer, config.seed).await?);
+    state.after.set(sample_prompts(&model, &tokenizer, &corpus.prompts).await?);
 
     state.phase.set(Phase::Saving);
     let info = CheckpointInfo {
@@ -206,6 +217,7 @@ async fn run(
             validation_loss: state.validation_losses.with_untracked(|l| l.last().map(|p| p.1)),
             dataset: corpus.name,
             seed: config.seed,
+            prompts: Some(corpus.prompts),
         },
     };
     let bytes = checkpoint::save(&model, &info).await.map_err(|e| e.to_string())?;
@@ -236,7 +248,13 @@ pub async fn load(state: RunState, device: Device, bytes: Vec<u8>, file_name: St
             info.training.dataset
         )));
         state.phase.set(Phase::SamplingAfter);
-        state.after.set(sample_prompts(&model, &info.tokenizer, info.training.seed).await?);
+        // Files from before other data sets were asked the arithmetic prompts.
+        let prompts = info
+            .training
+            .prompts
+            .clone()
+            .unwrap_or_else(|| arithmetic::corpus(info.training.seed, 1).prompts);
+        state.after.set(sample_prompts(&model, &info.tokenizer, &prompts).await?);
         state.offer_download(&bytes, file_name.clone())?;
         Ok(Phase::Done)
     }
@@ -244,15 +262,18 @@ pub async fn load(state: RunState, device: Device, bytes: Vec<u8>, file_name: St
     finish(state, result);
 }
 
-/// The same prompts (from the data set's seed) and the same sampling seed before and after
-/// training, and after loading, so the columns compare.
-async fn sample_prompts(model: &Gpt, tokenizer: &Tokenizer, data_seed: u64) -> Result<Vec<Sample>, String> {
-    let prompts = arithmetic::demo_prompts(data_seed);
-    let mut samples = Vec::with_capacity(prompts.len());
-    for prompt in prompts {
-        let input = tokenizer.encode(&arithmetic::model_input(&prompt)).map_err(|e| e.to_string())?;
-        let tokens = generate(model, &input, &sampling(tokenizer)).await.map_err(|e| e.to_string())?;
-        samples.push(Sample { prompt, text: tokenizer.decode(&tokens) });
+/// The same prompts (the data's) and the same sampling seed before and after training, and
+/// after loading, so the columns compare.
+async fn sample_prompts(
+    model: &Gpt,
+    tokenizer: &Tokenizer,
+    prompts: &Prompts,
+) -> Result<Vec<Sample>, String> {
+    let mut samples = Vec::with_capacity(prompts.inputs.len());
+    for input in &prompts.inputs {
+        let ids = tokenizer.encode(input).map_err(|e| e.to_string())?;
+        let tokens = generate(model, &ids, &sampling(tokenizer, prompts)).await.map_err(|e| e.to_string())?;
+        samples.push(Sample { prompt: input.trim_start().to_string(), text: tokenizer.decode(&tokens) });
         yield_to_browser().await;
     }
     Ok(samples)

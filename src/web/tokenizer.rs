@@ -1,32 +1,63 @@
-//! Choosing the tokenizer (bytes, or a BPE trained on the data right here) and seeing how a
-//! sentence splits into its tokens.
+//! Choosing the tokenizer (bytes, a BPE trained on the data right here, or a Hub model's
+//! pretrained one) and seeing how a sentence splits into its tokens.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
+use super::fetch::BrowserFetch;
+use crate::data::Corpus;
+use crate::data::fetch::Request;
+use crate::data::hub::{self, Endpoints};
 use crate::tokenize::{MAX_BPE_VOCAB, MIN_BPE_VOCAB, Tokenizer};
 
 const DEFAULT_BPE_VOCAB: usize = 512;
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Bytes,
+    Bpe,
+    Pretrained,
+}
+
 #[component]
 pub fn TokenizerPanel(
     tokenizer: RwSignal<Tokenizer>,
-    /// The text a BPE is trained on.
-    training_text: StoredValue<String>,
+    /// A BPE is trained on its training text.
+    corpus: RwSignal<Corpus>,
+    endpoints: StoredValue<Endpoints>,
     #[prop(into)] busy: Signal<bool>,
     error: RwSignal<Option<String>>,
 ) -> impl IntoView {
-    let bpe = RwSignal::new(false);
+    let kind = RwSignal::new(Kind::Bytes);
     let vocab_size = RwSignal::new(DEFAULT_BPE_VOCAB);
+    let model_id = RwSignal::new("gpt2".to_string());
+    let fetching = RwSignal::new(false);
     let choose = move |ev| {
-        let wants_bpe = event_target_value(&ev) == "bpe";
-        bpe.set(wants_bpe);
-        if !wants_bpe {
+        let chosen = match event_target_value(&ev).as_str() {
+            "bpe" => Kind::Bpe,
+            "pretrained" => Kind::Pretrained,
+            _ => Kind::Bytes,
+        };
+        kind.set(chosen);
+        if chosen == Kind::Bytes {
             tokenizer.set(Tokenizer::Bytes);
         }
     };
+    let fetch_pretrained = move |_| {
+        let model = model_id.get_untracked().trim().to_string();
+        error.set(None);
+        fetching.set(true);
+        spawn_local(async move {
+            match pretrained(&endpoints.get_value(), &model).await {
+                Ok(loaded) => tokenizer.set(loaded),
+                Err(message) => error.set(Some(message)),
+            }
+            fetching.set(false);
+        });
+    };
     let train = move |_| {
         error.set(None);
-        match training_text.with_value(|text| Tokenizer::train_bpe(text, vocab_size.get_untracked())) {
+        match corpus.with_untracked(|c| Tokenizer::train_bpe(&c.train, vocab_size.get_untracked())) {
             Ok(trained) => tokenizer.set(trained),
             Err(e) => error.set(Some(format!("training the tokenizer failed: {e}"))),
         }
@@ -35,11 +66,20 @@ pub fn TokenizerPanel(
         <section class="tokenizer">
             <label>"Tokenizer "
                 <select data-testid="tokenizer-kind" prop:disabled=busy on:change=choose>
-                    <option value="bytes" selected=move || !bpe.get()>"bytes"</option>
-                    <option value="bpe" selected=move || bpe.get()>"BPE trained on the data"</option>
+                    <option value="bytes" selected=move || kind.get() == Kind::Bytes>"bytes"</option>
+                    <option value="bpe" selected=move || kind.get() == Kind::Bpe>"BPE trained on the data"</option>
+                    <option value="pretrained" selected=move || kind.get() == Kind::Pretrained>"pretrained, from a Hub model"</option>
                 </select>
             </label>
-            <Show when=move || bpe.get()>
+            <Show when=move || kind.get() == Kind::Pretrained>
+                <label>"model "
+                    <input data-testid="tokenizer-model-id" type="text" prop:value=move || model_id.get()
+                        prop:disabled=busy on:input=move |ev| model_id.set(event_target_value(&ev)) />
+                </label>
+                <button data-testid="load-tokenizer" prop:disabled=move || busy.get() || fetching.get()
+                    on:click=fetch_pretrained>"Load tokenizer.json"</button>
+            </Show>
+            <Show when=move || kind.get() == Kind::Bpe>
                 <label>"vocabulary "
                     <input data-testid="vocab-size" type="number" min=MIN_BPE_VOCAB max=MAX_BPE_VOCAB step="1"
                         prop:value=move || vocab_size.get() prop:disabled=busy
@@ -53,6 +93,17 @@ pub fn TokenizerPanel(
             <TokenView tokenizer=tokenizer />
         </section>
     }
+}
+
+/// A Hub model's `tokenizer.json`, fetched (or read from the browser cache) and parsed.
+async fn pretrained(endpoints: &Endpoints, model: &str) -> Result<Tokenizer, String> {
+    hub::check_repo_id(model).map_err(|e| e.to_string())?;
+    let fetch = BrowserFetch::new(None).await;
+    let request = Request::whole(endpoints.tokenizer(model));
+    let response = hub::get(&fetch, &request, &format!("model {model}"), &mut |_, _| {}).await;
+    let json = response.map_err(|e| e.to_string())?.body;
+    Tokenizer::from_json(&json, &format!("tokenizer.json of {model}"))
+        .map_err(|e| format!("the tokenizer.json of {model}: {e}"))
 }
 
 /// Text in, tokens out: one coloured chip per token, carrying its id.

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pageAndBrowser, openPage, byTestId, samples, parseSafetensors } from './harness.js';
+import { startHubServer } from './hub-server.js';
 
 const MINUTE = 60_000;
 const SENTENCE = 'two plus three equals five';
@@ -80,4 +81,29 @@ test('an impossible vocabulary size is refused with a clear message', async () =
   assert.equal(await byTestId(page, 'train').isEnabled(), true);
   assert.deepEqual(page.problems, []);
   await page.context().close();
+});
+
+test('a pretrained tokenizer.json by Hub model id; a model without one, or with one that does not parse, is explained', async () => {
+  const hub = await startHubServer();
+  const page = await openPage(env.browser, `${env.server.url}/?backend=cpu&preset=tiny&hf_hub=${encodeURIComponent(hub.hub)}`);
+  await byTestId(page, 'backend').filter({ hasText: 'CPU' }).waitFor({ timeout: MINUTE });
+  await byTestId(page, 'tokenizer-kind').selectOption('pretrained');
+  await byTestId(page, 'tokenizer-model-id').fill('gptlab/tiny-gpt2');
+  await byTestId(page, 'load-tokenizer').click();
+  await byTestId(page, 'tokenizer-in-use').filter({ hasText: 'tokenizer.json of gptlab/tiny-gpt2 (261 tokens)' })
+    .waitFor({ timeout: MINUTE });
+  assert.ok(hub.requests.some((r) => r.path === '/hub/gptlab/tiny-gpt2/resolve/main/tokenizer.json'));
+  await byTestId(page, 'token-view-input').fill('a the');
+  assert.equal((await chipIds(page)).length, 2, 'its merges apply: "a" and " the"');
+
+  await byTestId(page, 'tokenizer-model-id').fill('gptlab/garbled');
+  await byTestId(page, 'load-tokenizer').click();
+  await byTestId(page, 'error').filter({ hasText: 'the tokenizer.json of gptlab/garbled' }).waitFor({ timeout: MINUTE });
+  await byTestId(page, 'tokenizer-model-id').fill('gptlab/nope');
+  await byTestId(page, 'load-tokenizer').click();
+  await byTestId(page, 'error').filter({ hasText: 'model gptlab/nope was not found' }).waitFor({ timeout: MINUTE });
+  assert.match(await byTestId(page, 'tokenizer-in-use').textContent(), /gptlab\/tiny-gpt2/, 'the tokenizer in use stays');
+  assert.deepEqual(page.problems.filter((p) => !p.includes('Failed to load resource')), []);
+  await page.context().close();
+  hub.close();
 });

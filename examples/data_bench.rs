@@ -1,0 +1,166 @@
+//! Data preparation benchmark, native: BPE training on 5 MB of text, and preparing a corpus from a
+//! Parquet file and from a text file (decoding, cutting, splitting; the download is not timed).
+//!
+//! `cargo run --release --example data_bench -- [runs] [text.txt]` prints the median of `runs`
+//! (default 3) and writes the BPE text to `text.txt` for `tests/e2e/data-bench.js`, which times
+//! the same training in the page.
+
+use std::time::Instant;
+
+use arrow_array::{ArrayRef, RecordBatch, StringArray};
+use gptlab::data::fetch::{Fetch, FetchError, OnProgress, Request, Response};
+use gptlab::data::hub::Endpoints;
+use gptlab::data::take::{self, Amount, Source, SplitColumn};
+use gptlab::tokenize::Tokenizer;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+
+const BPE_TEXT_BYTES: usize = 5_000_000;
+const BPE_VOCAB: usize = 4096;
+const TAKE_BYTES: usize = 20_000_000;
+
+fn main() {
+    let runs: usize = std::env::args().nth(1).and_then(|r| r.parse().ok()).unwrap_or(3);
+    let text = varied_text(BPE_TEXT_BYTES, 1);
+    if let Some(path) = std::env::args().nth(2) {
+        std::fs::write(path, &text).unwrap();
+    }
+    let seconds = median(runs, || {
+        let started = Instant::now();
+        let bpe = Tokenizer::train_bpe(&text, BPE_VOCAB).unwrap();
+        assert_eq!(bpe.vocab_size(), BPE_VOCAB);
+        started.elapsed().as_secs_f64()
+    });
+    println!(
+        "native BPE training, {} MB of text to {BPE_VOCAB} tokens: {seconds:.2} s (median of {runs})",
+        mb(text.len())
+    );
+
+    let big = varied_text(TAKE_BYTES, 2);
+    let rows: Vec<&str> = big.lines().collect();
+    let fetch = Memory::new(&rows);
+    for (name, source) in [
+        (
+            "parquet",
+            Source::Viewer(SplitColumn {
+                dataset: "bench/data".into(),
+                config: "default".into(),
+                split: "train".into(),
+                column: "text".into(),
+            }),
+        ),
+        ("text", Source::TextFile { dataset: "bench/data".into(), path: "input.txt".into() }),
+    ] {
+        let seconds = median(runs, || {
+            let started = Instant::now();
+            let corpus = pollster::block_on(take::corpus(
+                &fetch,
+                &fetch.endpoints,
+                &source,
+                None,
+                Amount::Bytes(TAKE_BYTES as u64),
+                &mut |_| {},
+            ))
+            .unwrap();
+            assert!(corpus.train.len() + corpus.validation.len() > TAKE_BYTES * 9 / 10);
+            started.elapsed().as_secs_f64()
+        });
+        println!(
+            "native {name} preparation, {} MB of text: {:.3} s, {:.0} MB/s (median of {runs})",
+            mb(TAKE_BYTES),
+            seconds,
+            TAKE_BYTES as f64 / 1e6 / seconds
+        );
+    }
+}
+
+/// Serves one dataset from memory: a Parquet conversion of `rows` and the same rows as a text file.
+struct Memory {
+    endpoints: Endpoints,
+    parquet_listing: Vec<u8>,
+    parquet: Vec<u8>,
+    text: Vec<u8>,
+}
+
+impl Memory {
+    fn new(rows: &[&str]) -> Self {
+        let endpoints = Endpoints { hub: "http://memory/hub".into(), viewer: "http://memory/viewer".into() };
+        let parquet = parquet_file(rows);
+        let url = format!(
+            "{}/datasets/bench/data/resolve/refs%2Fconvert%2Fparquet/default/train/0000.parquet",
+            endpoints.hub
+        );
+        let parquet_listing =
+            serde_json::json!({"parquet_files": [{"dataset": "bench/data", "config": "default",
+            "split": "train", "url": url, "filename": "0000.parquet", "size": parquet.len()}]})
+            .to_string()
+            .into_bytes();
+        Self { endpoints, parquet_listing, parquet, text: rows.join("\n").into_bytes() }
+    }
+}
+
+impl Fetch for Memory {
+    async fn get(&self, request: &Request, _: OnProgress<'_>) -> Result<Response, FetchError> {
+        let body = if request.url == self.endpoints.parquet_files("bench/data") {
+            &self.parquet_listing
+        } else if request.url.ends_with(".parquet") {
+            &self.parquet
+        } else {
+            &self.text
+        };
+        Ok(Response { status: 200, error_code: None, body: body.clone() })
+    }
+
+    async fn sleep(&self, _: u32) {}
+}
+
+fn parquet_file(rows: &[&str]) -> Vec<u8> {
+    let texts: ArrayRef = std::sync::Arc::new(StringArray::from_iter_values(rows));
+    let batch = RecordBatch::try_from_iter([("text", texts)]).unwrap();
+    let properties = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
+    let mut bytes = Vec::new();
+    let mut writer = ArrowWriter::try_new(&mut bytes, batch.schema(), Some(properties)).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+    bytes
+}
+
+/// Sentences of made-up words (a vocabulary of thousands, Zipf-like use), a line each: text with
+/// the statistics BPE meets in natural language, the same for the same seed.
+pub fn varied_text(bytes: usize, seed: u64) -> String {
+    const SYLLABLES: [&str; 24] = [
+        "ka", "lo", "mi", "ne", "ru", "sha", "ti", "po", "an", "el", "or", "us", "in", "be", "da", "fo",
+        "gu", "he", "ja", "ku", "ma", "no", "pe", "ri",
+    ];
+    let mut rng = StdRng::seed_from_u64(seed);
+    let words: Vec<String> = (0..5000)
+        .map(|_| {
+            (0..rng.random_range(1..4)).map(|_| SYLLABLES[rng.random_range(0..SYLLABLES.len())]).collect()
+        })
+        .collect();
+    let mut text = String::with_capacity(bytes + 200);
+    while text.len() < bytes {
+        let length = rng.random_range(5..16);
+        for i in 0..length {
+            // Squaring a uniform draw favours the first words, as natural text favours common ones.
+            let word = &words[(rng.random::<f64>().powi(2) * words.len() as f64) as usize];
+            text.push_str(if i == 0 { "" } else { " " });
+            text.push_str(word);
+        }
+        text.push_str(".\n");
+    }
+    text
+}
+
+fn median(runs: usize, mut run: impl FnMut() -> f64) -> f64 {
+    let mut times: Vec<f64> = (0..runs.max(1)).map(|_| run()).collect();
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
+fn mb(bytes: usize) -> String {
+    format!("{:.1}", bytes as f64 / 1e6)
+}
