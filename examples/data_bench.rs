@@ -1,9 +1,12 @@
 //! Data preparation benchmark, native: BPE training on 5 MB of text, and preparing a corpus from a
 //! Parquet file and from a text file (decoding, cutting, splitting; the download is not timed).
 //!
-//! `cargo run --release --example data_bench -- [runs] [text.txt]` prints the median of `runs`
-//! (default 3) and writes the BPE text to `text.txt` for `tests/e2e/data-bench.js`, which times
-//! the same training in the page.
+//! `cargo run --release --example data_bench -- <command>`:
+//! - `prepare [runs]`: Parquet and text preparation throughput, median of `runs` (default 3);
+//! - `write-text FILE`: writes the 5 MB BPE text;
+//! - `bpe FILE`: trains a 4096-token BPE on FILE once and prints the seconds it took.
+//!
+//! `tests/e2e/data-bench.js` runs the `bpe` command interleaved with the same training in the page.
 
 use std::time::Instant;
 
@@ -23,56 +26,52 @@ const BPE_VOCAB: usize = 4096;
 const TAKE_BYTES: usize = 20_000_000;
 
 fn main() {
-    let runs: usize = std::env::args().nth(1).and_then(|r| r.parse().ok()).unwrap_or(3);
-    let text = varied_text(BPE_TEXT_BYTES, 1);
-    if let Some(path) = std::env::args().nth(2) {
-        std::fs::write(path, &text).unwrap();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match (args.first().map(String::as_str), args.get(1)) {
+        (Some("write-text"), Some(file)) => std::fs::write(file, varied_text(BPE_TEXT_BYTES, 1)).unwrap(),
+        (Some("bpe"), Some(file)) => {
+            let text = std::fs::read_to_string(file).unwrap();
+            let started = Instant::now();
+            let bpe = Tokenizer::train_bpe(&text, BPE_VOCAB).unwrap();
+            assert_eq!(bpe.vocab_size(), BPE_VOCAB);
+            println!("{:.3}", started.elapsed().as_secs_f64());
+        }
+        (Some("prepare"), runs) => prepare(runs.and_then(|r| r.parse().ok()).unwrap_or(3)),
+        _ => eprintln!("usage: data_bench prepare [runs] | write-text FILE | bpe FILE"),
     }
-    let seconds = median(runs, || {
-        let started = Instant::now();
-        let bpe = Tokenizer::train_bpe(&text, BPE_VOCAB).unwrap();
-        assert_eq!(bpe.vocab_size(), BPE_VOCAB);
-        started.elapsed().as_secs_f64()
-    });
-    println!(
-        "native BPE training, {} MB of text to {BPE_VOCAB} tokens: {seconds:.2} s (median of {runs})",
-        mb(text.len())
-    );
+}
 
+fn prepare(runs: usize) {
     let big = varied_text(TAKE_BYTES, 2);
     let rows: Vec<&str> = big.lines().collect();
     let fetch = Memory::new(&rows);
-    for (name, source) in [
-        (
-            "parquet",
-            Source::Viewer(SplitColumn {
-                dataset: "bench/data".into(),
-                config: "default".into(),
-                split: "train".into(),
-                column: "text".into(),
-            }),
-        ),
-        ("text", Source::TextFile { dataset: "bench/data".into(), path: "input.txt".into() }),
-    ] {
+    let parquet = Source::Viewer(SplitColumn {
+        dataset: "bench/data".into(),
+        config: "default".into(),
+        split: "train".into(),
+        column: "text".into(),
+    });
+    let text = Source::TextFile { dataset: "bench/data".into(), path: "input.txt".into() };
+    for (name, source) in [("parquet", parquet), ("text", text)] {
         let seconds = median(runs, || {
             let started = Instant::now();
+            let amount = Amount::Bytes(TAKE_BYTES as u64);
             let corpus = pollster::block_on(take::corpus(
                 &fetch,
                 &fetch.endpoints,
                 &source,
                 None,
-                Amount::Bytes(TAKE_BYTES as u64),
+                amount,
                 &mut |_| {},
             ))
             .unwrap();
             assert!(corpus.train.len() + corpus.validation.len() > TAKE_BYTES * 9 / 10);
             started.elapsed().as_secs_f64()
         });
+        let megabytes = TAKE_BYTES as f64 / 1e6;
         println!(
-            "native {name} preparation, {} MB of text: {:.3} s, {:.0} MB/s (median of {runs})",
-            mb(TAKE_BYTES),
-            seconds,
-            TAKE_BYTES as f64 / 1e6 / seconds
+            "native {name} preparation, {megabytes:.0} MB of text: {seconds:.3} s, {:.0} MB/s (median of {runs})",
+            megabytes / seconds
         );
     }
 }
@@ -159,8 +158,4 @@ fn median(runs: usize, mut run: impl FnMut() -> f64) -> f64 {
     let mut times: Vec<f64> = (0..runs.max(1)).map(|_| run()).collect();
     times.sort_by(f64::total_cmp);
     times[times.len() / 2]
-}
-
-fn mb(bytes: usize) -> String {
-    format!("{:.1}", bytes as f64 / 1e6)
 }

@@ -3,7 +3,17 @@
 #[cfg(target_arch = "wasm32")]
 fn main() {
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(gptlab::web::App);
+    // The module also starts in the page's workers, which have no page to show.
+    if web_sys::window().is_some() {
+        leptos::mount::mount_to_body(gptlab::web::App);
+    }
+}
+
+/// The entry point of the worker that trains a BPE (see `gptlab::web::worker`).
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn bpe_training_worker() {
+    gptlab::web::serve_bpe_training();
 }
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -112,7 +112,7 @@ pub fn App() -> impl IntoView {
             </section>
             <DatasetPanel corpus=corpus builtin=builtin tokenizer=tokenizer endpoints=endpoints loading=loading_data
                 busy=Signal::derive(busy) error=state.error />
-            <TokenizerPanel tokenizer=tokenizer corpus=corpus endpoints=endpoints busy=Signal::derive(move || busy() || loading_data.get())
+            <TokenizerPanel tokenizer=tokenizer corpus=corpus endpoints=endpoints preparing=loading_data busy=Signal::derive(move || busy() || loading_data.get())
                 error=state.error />
             <Stats state=state />
             <LossChart train=state.train_losses validation=state.validation_losses max_steps=state.max_steps />

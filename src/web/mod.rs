@@ -9,5 +9,7 @@ mod dataset;
 mod fetch;
 mod run;
 mod tokenizer;
+mod worker;
 
 pub use app::App;
+pub use worker::serve_bpe_training;

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::fetch::BrowserFetch;
+use super::worker;
 use crate::data::Corpus;
 use crate::data::fetch::Request;
 use crate::data::hub::{self, Endpoints};
@@ -25,13 +26,14 @@ pub fn TokenizerPanel(
     /// A BPE is trained on its training text.
     corpus: RwSignal<Corpus>,
     endpoints: StoredValue<Endpoints>,
+    /// True while a tokenizer is fetched or trained (or data downloaded); the page does not train.
+    preparing: RwSignal<bool>,
     #[prop(into)] busy: Signal<bool>,
     error: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let kind = RwSignal::new(Kind::Bytes);
     let vocab_size = RwSignal::new(DEFAULT_BPE_VOCAB);
     let model_id = RwSignal::new("gpt2".to_string());
-    let fetching = RwSignal::new(false);
     let choose = move |ev| {
         let chosen = match event_target_value(&ev).as_str() {
             "bpe" => Kind::Bpe,
@@ -46,21 +48,26 @@ pub fn TokenizerPanel(
     let fetch_pretrained = move |_| {
         let model = model_id.get_untracked().trim().to_string();
         error.set(None);
-        fetching.set(true);
+        preparing.set(true);
         spawn_local(async move {
             match pretrained(&endpoints.get_value(), &model).await {
                 Ok(loaded) => tokenizer.set(loaded),
                 Err(message) => error.set(Some(message)),
             }
-            fetching.set(false);
+            preparing.set(false);
         });
     };
     let train = move |_| {
         error.set(None);
-        match corpus.with_untracked(|c| Tokenizer::train_bpe(&c.train, vocab_size.get_untracked())) {
-            Ok(trained) => tokenizer.set(trained),
-            Err(e) => error.set(Some(format!("training the tokenizer failed: {e}"))),
-        }
+        preparing.set(true);
+        let text = corpus.with_untracked(|c| c.train.clone());
+        spawn_local(async move {
+            match worker::train_bpe(&text, vocab_size.get_untracked()).await {
+                Ok(trained) => tokenizer.set(trained),
+                Err(e) => error.set(Some(format!("training the tokenizer failed: {e}"))),
+            }
+            preparing.set(false);
+        });
     };
     view! {
         <section class="tokenizer">
@@ -76,7 +83,7 @@ pub fn TokenizerPanel(
                     <input data-testid="tokenizer-model-id" type="text" prop:value=move || model_id.get()
                         prop:disabled=busy on:input=move |ev| model_id.set(event_target_value(&ev)) />
                 </label>
-                <button data-testid="load-tokenizer" prop:disabled=move || busy.get() || fetching.get()
+                <button data-testid="load-tokenizer" prop:disabled=move || busy.get() || preparing.get()
                     on:click=fetch_pretrained>"Load tokenizer.json"</button>
             </Show>
             <Show when=move || kind.get() == Kind::Bpe>
@@ -88,6 +95,9 @@ pub fn TokenizerPanel(
                         } />
                 </label>
                 <button data-testid="train-tokenizer" prop:disabled=busy on:click=train>"Train tokenizer"</button>
+                <Show when=move || preparing.get()>
+                    <progress data-testid="tokenizer-progress"></progress> " training in the background…"
+                </Show>
             </Show>
             <span class="in-use" data-testid="tokenizer-in-use">{move || tokenizer.with(Tokenizer::describe)}</span>
             <TokenView tokenizer=tokenizer />

@@ -1,37 +1,57 @@
-// BPE training in the page: `node tests/e2e/data-bench.js text.txt [runs]` after
-// `trunk build --release`, with the text `cargo run --release --example data_bench -- 3 text.txt`
-// wrote (and timed natively). Loads the file as the data, trains a 4096-token BPE, prints the median.
+// BPE training, in the page (its worker, wasm) and natively, interleaved in one invocation:
+// `node tests/e2e/data-bench.js [runs]` after `trunk build --release` and
+// `cargo build --release --example data_bench` (scripts/bench-data.sh does all three).
+// Trains a 4096-token BPE on the same 5 MB of text each way and prints the medians.
+import { execFileSync } from 'node:child_process';
 import { stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { serve, launch, openPage, byTestId } from './harness.js';
 
-const [file, runs = '3'] = process.argv.slice(2);
+const runs = Number(process.argv[2] ?? 3);
 const VOCAB = 4096;
+const target = process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/gptlab/target');
+const native = (...args) => execFileSync(join(target, 'release/examples/data_bench'), args, { encoding: 'utf8' });
+const file = join(tmpdir(), `gptlab-bench-bpe-${process.pid}.txt`);
+native('write-text', file);
+
 const server = await serve();
 const browser = await launch();
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 try {
-  const times = [];
-  for (let run = 0; run < Number(runs); run++) {
-    const page = await openPage(browser, `${server.url}/?backend=cpu`);
-    await byTestId(page, 'backend').filter({ hasText: 'CPU' }).waitFor({ timeout: 60_000 });
-    await byTestId(page, 'dataset-file').setInputFiles(file);
-    await page.locator('.dataset .in-use b').filter({ hasText: '.txt' }).waitFor({ timeout: 60_000 });
-    await byTestId(page, 'tokenizer-kind').selectOption('bpe');
-    await byTestId(page, 'vocab-size').fill(String(VOCAB));
-    // Training runs inside the click handler, so click() returns when it is done.
-    times.push(await page.evaluate(() => {
-      const started = performance.now();
-      document.querySelector('[data-testid="train-tokenizer"]').click();
-      return performance.now() - started;
-    }));
-    const inUse = await byTestId(page, 'tokenizer-in-use').textContent();
-    if (!inUse.includes(`${VOCAB} tokens`)) throw new Error(`trained: ${inUse}`);
-    await page.context().close();
+  const page = [];
+  const nativeSeconds = [];
+  for (let run = 0; run < runs; run++) {
+    nativeSeconds.push(Number(native('bpe', file)));
+    page.push(await trainInPage());
   }
-  times.sort((a, b) => a - b);
-  const mb = (await stat(file)).size / 1e6;
-  console.log(`browser (wasm) BPE training, ${mb.toFixed(1)} MB of text to ${VOCAB} tokens: `
-    + `${(times[Math.floor(times.length / 2)] / 1000).toFixed(2)} s (median of ${runs})`);
+  const mb = ((await stat(file)).size / 1e6).toFixed(1);
+  const [p, n] = [median(page), median(nativeSeconds)];
+  console.log(`BPE training, ${mb} MB of text to ${VOCAB} tokens, median of ${runs} interleaved runs: `
+    + `page (wasm, in a worker) ${p.toFixed(2)} s, native ${n.toFixed(2)} s, ratio ${(p / n).toFixed(2)}`);
 } finally {
   await browser.close();
   server.close();
+}
+
+/** Seconds from clicking "Train tokenizer" until the new tokenizer is in use, timed in the page. */
+async function trainInPage() {
+  const page = await openPage(browser, `${server.url}/?backend=cpu`);
+  await byTestId(page, 'backend').filter({ hasText: 'CPU' }).waitFor({ timeout: 60_000 });
+  await byTestId(page, 'dataset-file').setInputFiles(file);
+  await page.locator('.dataset .in-use b').filter({ hasText: '.txt' }).waitFor({ timeout: 60_000 });
+  await byTestId(page, 'tokenizer-kind').selectOption('bpe');
+  await byTestId(page, 'vocab-size').fill(String(VOCAB));
+  const ms = await page.evaluate(async (vocab) => {
+    const text = (id) => document.querySelector(`[data-testid="${id}"]`)?.textContent;
+    const started = performance.now();
+    document.querySelector('[data-testid="train-tokenizer"]').click();
+    while (!text('tokenizer-in-use').includes(`${vocab} tokens`)) {
+      if (text('error')) throw new Error(text('error'));
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return performance.now() - started;
+  }, VOCAB);
+  await page.context().close();
+  return ms / 1000;
 }
