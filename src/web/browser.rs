@@ -30,12 +30,7 @@ pub fn now_ms() -> f64 {
 /// Lets the browser paint and handle input before the next piece of work (a macrotask,
 /// not a microtask: microtasks run before painting).
 pub async fn yield_to_browser() {
-    let promise = Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback(&resolve);
-        }
-    });
-    let _ = JsFuture::from(promise).await;
+    sleep_ms(0).await;
 }
 
 /// Waits `ms` milliseconds without blocking the page.

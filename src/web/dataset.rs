@@ -96,7 +96,6 @@ pub fn DatasetPanel(
     #[prop(into)] busy: Signal<bool>,
     error: RwSignal<Option<String>>,
 ) -> impl IntoView {
-    let id = RwSignal::new(String::new());
     let choices = RwSignal::new(Choices::default());
     let size = RwSignal::new(1.0_f64);
     let unit = RwSignal::new(Unit::Megabytes);
@@ -221,8 +220,7 @@ pub fn DatasetPanel(
             <p class="hf">
                 <label>"Hugging Face dataset "
                     <input data-testid="dataset-id" type="text" placeholder="karpathy/tiny_shakespeare"
-                        prop:value=move || id.get() prop:disabled=disabled
-                        on:input=move |ev| { let v = event_target_value(&ev); id.set(v.clone()); look_up(v) } />
+                        prop:disabled=disabled on:input=move |ev| look_up(event_target_value(&ev)) />
                 </label>
                 <label>" subset "
                     <select data-testid="dataset-config" prop:disabled=disabled on:change=move |ev| {

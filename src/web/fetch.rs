@@ -41,14 +41,11 @@ impl BrowserFetch {
 
     async fn store(&self, key: &str, response: &Response) {
         let Some(cache) = &self.cache else { return };
-        let headers = Headers::new().ok();
-        if let Some(headers) = &headers {
+        let init = ResponseInit::new();
+        if let Ok(headers) = Headers::new() {
             let _ = headers.set(STATUS_HEADER, &response.status.to_string());
             let _ = headers.set(SIZE_HEADER, &response.body.len().to_string());
-        }
-        let init = ResponseInit::new();
-        if let Some(headers) = &headers {
-            init.set_headers(headers);
+            init.set_headers(&headers);
         }
         let mut body = response.body.clone();
         if let Ok(stored) = JsResponse::new_with_opt_u8_array_and_init(Some(&mut body), &init) {

@@ -131,15 +131,7 @@ pub async fn train(
     state.reset(config.max_steps);
     state.phase.set(Phase::SamplingBefore);
     yield_to_browser().await; // finish handling the click before the first long piece of work
-    let fits = match max_buffer_bytes {
-        Some(limit) => check_buffer_limit(&preset.model(tokenizer.vocab_size()), config.batch_size, limit),
-        None => Ok(()),
-    };
-    let outcome = match fits {
-        Ok(()) => run(state, &device, preset, tokenizer, corpus, config).await,
-        Err(e) => Err(e.to_string()),
-    };
-    finish(state, outcome);
+    finish(state, run(state, &device, max_buffer_bytes, preset, tokenizer, corpus, config).await);
 }
 
 /// Shows how a run or a load ended: its final phase, or its error.
@@ -156,12 +148,16 @@ fn finish(state: RunState, outcome: Result<Phase, String>) {
 async fn run(
     state: RunState,
     device: &Device,
+    max_buffer_bytes: Option<u64>,
     preset: Preset,
     tokenizer: Tokenizer,
     corpus: Corpus,
     config: TrainConfig,
 ) -> Result<Phase, String> {
     let model_config = preset.model(tokenizer.vocab_size());
+    if let Some(limit) = max_buffer_bytes {
+        check_buffer_limit(&model_config, config.batch_size, limit).map_err(|e| e.to_string())?;
+    }
     let mut trainer = Trainer::new(
         &model_config,
         config.clone(),
@@ -269,10 +265,11 @@ async fn sample_prompts(
     tokenizer: &Tokenizer,
     prompts: &Prompts,
 ) -> Result<Vec<Sample>, String> {
+    let config = sampling(tokenizer, prompts);
     let mut samples = Vec::with_capacity(prompts.inputs.len());
     for input in &prompts.inputs {
         let ids = tokenizer.encode(input).map_err(|e| e.to_string())?;
-        let tokens = generate(model, &ids, &sampling(tokenizer, prompts)).await.map_err(|e| e.to_string())?;
+        let tokens = generate(model, &ids, &config).await.map_err(|e| e.to_string())?;
         samples.push(Sample { prompt: input.trim_start().to_string(), text: tokenizer.decode(&tokens) });
         yield_to_browser().await;
     }
