@@ -9,11 +9,11 @@ fn main() {
     }
 }
 
-/// The entry point of the worker that trains a BPE (see `gptlab::web::worker`).
+/// The entry point of the page's workers (see `gptlab::web::worker`).
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen]
-pub fn bpe_training_worker() {
-    gptlab::web::serve_bpe_training();
+pub fn lab_worker() {
+    gptlab::web::serve_jobs();
 }
 
 #[cfg(not(target_arch = "wasm32"))]

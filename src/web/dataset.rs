@@ -9,6 +9,7 @@ use web_sys::{AbortController, HtmlInputElement};
 
 use super::browser::{read_file, sleep_ms, yield_to_browser};
 use super::fetch::{BrowserFetch, cache_usage, clear_cache};
+use super::worker;
 use crate::data::Corpus;
 use crate::data::hub::{self, Endpoints, HubError, Listing};
 use crate::data::take::{self, Amount, Progress, Source, SplitColumn, TakeError};
@@ -107,6 +108,23 @@ pub fn DatasetPanel(
 
     let refresh_cache = move || spawn_local(async move { cached.set(cache_usage().await) });
     refresh_cache();
+    // The training text's token count: `None` while it is counted, so the summary never shows a
+    // count from an earlier corpus or tokenizer.
+    let train_tokens = RwSignal::new(None::<Result<usize, String>>);
+    let counts = StoredValue::new(0u32);
+    Effect::new(move || {
+        let text = corpus.with(|c| c.train.clone());
+        let tokenizer = tokenizer.get();
+        train_tokens.set(None);
+        counts.update_value(|n| *n += 1);
+        let this_count = counts.get_value();
+        spawn_local(async move {
+            let counted = count_tokens(&tokenizer, &text).await;
+            if counts.get_value() == this_count {
+                train_tokens.set(Some(counted));
+            }
+        });
+    });
 
     // Asks the Hub about the id once typing pauses; a later keystroke makes an earlier answer stale.
     let look_up = move |dataset: String| {
@@ -265,7 +283,7 @@ pub fn DatasetPanel(
                 </label>
             </p>
             <DownloadProgress progress=progress status=status />
-            <p data-testid="dataset-summary" class="summary">{move || summary(corpus, tokenizer)}</p>
+            <p data-testid="dataset-summary" class="summary">{move || summary(corpus, train_tokens.get())}</p>
             <p class="cache">
                 <span data-testid="cache-summary">{move || {
                     let (entries, bytes) = cached.get();
@@ -325,10 +343,25 @@ fn DownloadProgress(progress: RwSignal<Option<Progress>>, status: RwSignal<Strin
     }
 }
 
-fn summary(corpus: RwSignal<Corpus>, tokenizer: RwSignal<Tokenizer>) -> String {
+/// Encoding runs at a few MB/s in the page: a larger text is counted in a worker, so the page
+/// never stalls on it.
+const COUNT_IN_PAGE_BYTES: usize = 100_000;
+
+async fn count_tokens(tokenizer: &Tokenizer, text: &str) -> Result<usize, String> {
+    if text.len() <= COUNT_IN_PAGE_BYTES {
+        tokenizer.encode(text).map(|ids| ids.len()).map_err(|e| e.to_string())
+    } else {
+        worker::count_tokens(tokenizer, text).await
+    }
+}
+
+fn summary(corpus: RwSignal<Corpus>, train_tokens: Option<Result<usize, String>>) -> String {
+    let tokens = match train_tokens {
+        None => "counting the tokens".to_string(),
+        Some(Ok(n)) => format!("{n} tokens"),
+        Some(Err(e)) => e,
+    };
     corpus.with(|c| {
-        let tokens = tokenizer.with(|t| t.encode(&c.train).map(|ids| ids.len()));
-        let tokens = tokens.map_or_else(|e| e.to_string(), |n| format!("{n} tokens"));
         format!(
             "{} rows, {} characters ({} for training, {} held out), {tokens} of training text",
             c.rows,

@@ -12,4 +12,4 @@ mod tokenizer;
 mod worker;
 
 pub use app::App;
-pub use worker::serve_bpe_training;
+pub use worker::serve_jobs;

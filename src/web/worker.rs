@@ -1,6 +1,6 @@
 //! Work that would freeze the page runs in a Web Worker: the same wasm module, started a second
-//! time in a module worker, with one job per worker. Today that job is BPE training, which is one
-//! long call into `tokenizers` that cannot yield.
+//! time in a module worker, with one job per worker. The jobs are single long calls into
+//! `tokenizers` that cannot yield: training a BPE, and encoding a large text to count its tokens.
 
 use js_sys::{Array, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
@@ -12,20 +12,16 @@ use web_sys::{
 
 use crate::tokenize::Tokenizer;
 
-/// Runs in the worker: answers one `{text, vocabSize}` message with `{tokenizer}` (its JSON) or
-/// `{error}`.
-pub fn serve_bpe_training() {
+/// Runs in the worker: answers one job message with `{ok}` (a string) or `{error}`.
+/// A job is `{job: "train-bpe", text, vocabSize}` or `{job: "count-tokens", text, tokenizer}`.
+pub fn serve_jobs() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let reply_scope = scope.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        let data = event.data();
-        let text = Reflect::get(&data, &"text".into()).ok().and_then(|t| t.as_string()).unwrap_or_default();
-        let vocab_size =
-            Reflect::get(&data, &"vocabSize".into()).ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
         let reply = Object::new();
-        let (key, value) = match Tokenizer::train_bpe(&text, vocab_size as usize) {
-            Ok(trained) => ("tokenizer", serde_json::to_string(&trained).unwrap_or_default()),
-            Err(e) => ("error", e.to_string()),
+        let (key, value) = match run_job(&event.data()) {
+            Ok(answer) => ("ok", answer),
+            Err(e) => ("error", e),
         };
         let _ = Reflect::set(&reply, &key.into(), &value.into());
         let _ = reply_scope.post_message(&reply);
@@ -35,24 +31,67 @@ pub fn serve_bpe_training() {
     let _ = scope.post_message(&"ready".into());
 }
 
+fn run_job(job: &JsValue) -> Result<String, String> {
+    let text =
+        |key: &str| Reflect::get(job, &key.into()).ok().and_then(|t| t.as_string()).unwrap_or_default();
+    match text("job").as_str() {
+        "train-bpe" => {
+            let vocab_size =
+                Reflect::get(job, &"vocabSize".into()).ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
+            let trained =
+                Tokenizer::train_bpe(&text("text"), vocab_size as usize).map_err(|e| e.to_string())?;
+            serde_json::to_string(&trained).map_err(|e| e.to_string())
+        }
+        "count-tokens" => {
+            let tokenizer: Tokenizer = serde_json::from_str(&text("tokenizer")).map_err(|e| e.to_string())?;
+            Ok(tokenizer.encode(&text("text")).map_err(|e| e.to_string())?.len().to_string())
+        }
+        other => Err(format!("unknown job {other:?}")),
+    }
+}
+
 /// Trains a BPE on `text` in a worker; the page stays responsive meanwhile.
 pub async fn train_bpe(text: &str, vocab_size: usize) -> Result<Tokenizer, String> {
-    let worker = start("bpe_training_worker")?;
+    let json = run_in_worker(&[
+        ("job", "train-bpe".into()),
+        ("text", text.into()),
+        ("vocabSize", (vocab_size as f64).into()),
+    ])
+    .await?;
+    serde_json::from_str(&json).map_err(|e| format!("the worker's tokenizer is unreadable: {e}"))
+}
+
+/// How many tokens `tokenizer` makes of `text`, counted in a worker.
+pub async fn count_tokens(tokenizer: &Tokenizer, text: &str) -> Result<usize, String> {
+    let tokenizer = serde_json::to_string(tokenizer).map_err(|e| e.to_string())?;
+    let count = run_in_worker(&[
+        ("job", "count-tokens".into()),
+        ("text", text.into()),
+        ("tokenizer", tokenizer.into()),
+    ])
+    .await?;
+    count.parse().map_err(|e| format!("the worker's count is unreadable: {e}"))
+}
+
+/// Starts a worker, sends it one job, and returns its answer.
+async fn run_in_worker(fields: &[(&str, JsValue)]) -> Result<String, String> {
+    let worker = start("lab_worker")?;
     let ready = next_message(&worker);
     JsFuture::from(ready).await.map_err(describe)?;
     let job = Object::new();
-    Reflect::set(&job, &"text".into(), &text.into()).map_err(describe)?;
-    Reflect::set(&job, &"vocabSize".into(), &(vocab_size as f64).into()).map_err(describe)?;
+    for (key, value) in fields {
+        Reflect::set(&job, &(*key).into(), value).map_err(describe)?;
+    }
     let answer = next_message(&worker);
     worker.post_message(&job).map_err(describe)?;
     let reply = JsFuture::from(answer).await.map_err(describe);
     worker.terminate();
     let reply = reply?;
-    if let Some(error) = Reflect::get(&reply, &"error".into()).ok().and_then(|e| e.as_string()) {
-        return Err(error);
+    let field = |key: &str| Reflect::get(&reply, &key.into()).ok().and_then(|v| v.as_string());
+    match field("error") {
+        Some(error) => Err(error),
+        None => field("ok").ok_or_else(|| "the worker answered nothing".to_string()),
     }
-    let json = Reflect::get(&reply, &"tokenizer".into()).ok().and_then(|t| t.as_string()).unwrap_or_default();
-    serde_json::from_str(&json).map_err(|e| format!("the worker's tokenizer is unreadable: {e}"))
 }
 
 /// A module worker that loads this page's wasm and calls its export `entry`.

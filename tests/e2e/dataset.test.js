@@ -42,7 +42,7 @@ async function loadDataset(page, megabytes, expectedName) {
   await byTestId(page, 'dataset-size').fill(String(megabytes));
   await byTestId(page, 'load-dataset').click();
   await page.locator('.dataset .in-use b').filter({ hasText: expectedName }).waitFor({ timeout: MINUTE });
-  const summary = await byTestId(page, 'dataset-summary').textContent();
+  const summary = await countedSummary(page);
   const [, rows, characters, tokens] = summary.match(/(\d+) rows, (\d+) characters.*?(\d+) tokens/).map(Number);
   return { rows, characters, tokens };
 }
@@ -96,8 +96,15 @@ test('a Hub dataset through the viewer and its Parquet files: a BPE of 512 and a
   await page.context().close();
 });
 
+// The data summary once its tokens are counted (a large text is counted in a worker).
+async function countedSummary(page) {
+  const summary = byTestId(page, 'dataset-summary').filter({ hasText: /\d+ tokens/ });
+  await summary.waitFor({ timeout: MINUTE });
+  return summary.textContent();
+}
+
 async function loadSummaryTokens(page) {
-  return Number((await byTestId(page, 'dataset-summary').textContent()).match(/(\d+) tokens/)[1]);
+  return Number((await countedSummary(page)).match(/(\d+) tokens/)[1]);
 }
 
 test('a plain-text file of a dataset repository, taken with a Range request, and a local text file', async () => {

@@ -131,10 +131,13 @@ test('BPE training runs in a worker: the page answers while it trains', async ()
   await byTestId(page, 'vocab-size').fill('3000');
   await byTestId(page, 'train-tokenizer').click();
   await byTestId(page, 'tokenizer-progress').waitFor();
-  // While the worker trains, the page's thread answers a timer within a frame or two.
+  // While the worker trains, and while the page then counts the tokens of 2 MB with the new
+  // tokenizer, the page's thread answers a timer within a frame or two.
   const delays = await page.evaluate(async () => {
     const seen = [];
-    while (document.querySelector('[data-testid="tokenizer-progress"]') && seen.length < 20) {
+    const working = () => document.querySelector('[data-testid="tokenizer-progress"]')
+      || !/\d+ tokens of training/.test(document.querySelector('[data-testid="dataset-summary"]').textContent);
+    while (working() && seen.length < 40) {
       const started = performance.now();
       await new Promise((r) => setTimeout(r, 0));
       seen.push(performance.now() - started);
