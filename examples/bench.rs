@@ -40,7 +40,7 @@ fn main() {
     let mut loss = 0.0;
     for _ in 0..steps {
         let start = Instant::now();
-        loss = trainer.step().into_scalar::<f32>();
+        loss = trainer.step().loss.into_scalar::<f32>();
         times.push(start.elapsed().as_secs_f64() * 1000.0);
     }
     let first = times.remove(0);

@@ -30,7 +30,7 @@ fn training_on_wgpu_lowers_the_loss_and_agrees_with_the_cpu() {
         Trainer::new(&model_config, config, tokens(&corpus.train), tokens(&corpus.validation), &device)
             .unwrap();
 
-    let losses: Vec<f32> = (0..30).map(|_| trainer.step().into_scalar::<f32>()).collect();
+    let losses: Vec<f32> = (0..30).map(|_| trainer.step().loss.into_scalar::<f32>()).collect();
     println!("wgpu losses: first {:.3}, last {:.3}", losses[0], losses[29]);
     assert!(losses.iter().all(|l| l.is_finite()));
     let recent = losses[25..].iter().sum::<f32>() / 5.0;
@@ -48,6 +48,7 @@ fn training_on_wgpu_lowers_the_loss_and_agrees_with_the_cpu() {
             dataset: corpus.name,
             seed: 0,
             prompts: None,
+            ..Default::default()
         },
     };
     let bytes = pollster::block_on(checkpoint::save(&model, &info)).unwrap();

@@ -1,10 +1,11 @@
 //! One `.safetensors` file per checkpoint: the weights as F32 tensors named by their module path
 //! (`h.0.attn.c_attn.weight`), and in the metadata the model config, the tokenizer and the
-//! training state, each as JSON under a `gptlab.*` key, plus a format version.
+//! training state, each as JSON under a `gptlab.*` key, plus a format version. A saved run (an
+//! autosave) also holds AdamW's moments, as `optimizer.moment_1.<path>` and `optimizer.moment_2.<path>`.
 
 mod params;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use burn::prelude::*;
 use safetensors::SafeTensors;
@@ -14,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::Prompts;
 use crate::model::{Gpt, GptConfig};
 use crate::tokenize::Tokenizer;
+use crate::train::{Moments, TrainConfig, moments};
 use params::{ParamReader, ParamWriter};
 
 /// Bumped when a change would make older readers misread a file.
@@ -23,9 +25,13 @@ const KEY_VERSION: &str = "gptlab.format_version";
 const KEY_MODEL: &str = "gptlab.model";
 const KEY_TOKENIZER: &str = "gptlab.tokenizer";
 const KEY_TRAINING: &str = "gptlab.training";
+/// Steps the saved optimizer moments have seen.
+const KEY_OPTIMIZER_TIME: &str = "gptlab.optimizer_time";
+const MOMENT_1: &str = "optimizer.moment_1.";
+const MOMENT_2: &str = "optimizer.moment_2.";
 
 /// Where training stood when the file was written.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TrainingState {
     pub step: usize,
     /// The most recent training losses, oldest first.
@@ -37,6 +43,25 @@ pub struct TrainingState {
     /// data sets other than the built-in one, which used the arithmetic prompts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompts: Option<Prompts>,
+    /// How the run trains, so a saved run continues with the same settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<TrainConfig>,
+    /// The loss chart so far, so a resumed run continues the same curve.
+    #[serde(default, skip_serializing_if = "History::is_empty")]
+    pub history: History,
+}
+
+/// Every `(step, loss)` point of a run's chart.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct History {
+    pub train: Vec<(usize, f32)>,
+    pub validation: Vec<(usize, f32)>,
+}
+
+impl History {
+    pub fn is_empty(&self) -> bool {
+        self.train.is_empty() && self.validation.is_empty()
+    }
 }
 
 /// Everything in a checkpoint besides the weights.
@@ -69,24 +94,53 @@ pub enum CheckpointError {
 pub async fn save(model: &Gpt, info: &CheckpointInfo) -> Result<Vec<u8>, CheckpointError> {
     let mut writer = ParamWriter::default();
     model.visit(&mut writer);
-    let mut tensors = Vec::with_capacity(writer.params.len());
-    for (name, shape, tensor) in writer.params {
+    serialize(writer.params, info, None).await
+}
+
+/// Serialises a run to continue later: the checkpoint plus the optimizer's moments by path.
+pub async fn save_run(
+    model: &Gpt,
+    moments: &BTreeMap<String, Moments>,
+    info: &CheckpointInfo,
+) -> Result<Vec<u8>, CheckpointError> {
+    let mut writer = ParamWriter::default();
+    model.visit(&mut writer);
+    let mut tensors = writer.params;
+    for (path, state) in moments {
+        let m = &state.momentum;
+        for (prefix, moment) in [(MOMENT_1, &m.moment_1), (MOMENT_2, &m.moment_2)] {
+            tensors.push((format!("{prefix}{path}"), moment.dims().to_vec(), moment.clone()));
+        }
+    }
+    let time = moments.values().map(|s| s.momentum.time).max().unwrap_or(0);
+    serialize(tensors, info, Some(time)).await
+}
+
+async fn serialize(
+    tensors: Vec<(String, Vec<usize>, Tensor<1>)>,
+    info: &CheckpointInfo,
+    optimizer_time: Option<usize>,
+) -> Result<Vec<u8>, CheckpointError> {
+    let mut bytes = Vec::with_capacity(tensors.len());
+    for (name, shape, tensor) in tensors {
         let data = tensor.into_data_async().await;
         let data = data.map_err(|e| CheckpointError::ReadBack(format!("{e:?}")))?;
         let values = data.try_to_vec::<f32>().map_err(|e| CheckpointError::ReadBack(format!("{e:?}")))?;
-        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-        tensors.push((name, shape, bytes));
+        bytes.push((name, shape, values.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>()));
     }
-    let views = tensors.iter().map(|(name, shape, bytes)| {
+    let views = bytes.iter().map(|(name, shape, bytes)| {
         let view = TensorView::new(Dtype::F32, shape.clone(), bytes).expect("shape matches data");
         (name.clone(), view)
     });
-    let metadata = HashMap::from([
+    let mut metadata = HashMap::from([
         (KEY_VERSION.to_string(), FORMAT_VERSION.to_string()),
         (KEY_MODEL.to_string(), to_json(&info.model)),
         (KEY_TOKENIZER.to_string(), to_json(&info.tokenizer)),
         (KEY_TRAINING.to_string(), to_json(&info.training)),
     ]);
+    if let Some(time) = optimizer_time {
+        metadata.insert(KEY_OPTIMIZER_TIME.to_string(), time.to_string());
+    }
     safetensors::serialize(views, Some(metadata)).map_err(|e| CheckpointError::NotSafetensors(e.to_string()))
 }
 
@@ -127,6 +181,37 @@ pub fn load(bytes: &[u8], device: &Device) -> Result<(Gpt, CheckpointInfo), Chec
     let model = Gpt::new(&info.model, device).map(&mut reader);
     reader.finish().map_err(CheckpointError::Mismatch)?;
     Ok((model, info))
+}
+
+/// The optimizer moments a saved run holds, keyed by parameter path, on `device`. A file saved
+/// without them (a shared checkpoint) gives none: the optimizer then starts afresh.
+pub fn load_moments(bytes: &[u8], device: &Device) -> Result<BTreeMap<String, Moments>, CheckpointError> {
+    let (_, header) =
+        SafeTensors::read_metadata(bytes).map_err(|e| CheckpointError::NotSafetensors(e.to_string()))?;
+    let Some(time) = header.metadata().as_ref().and_then(|m| m.get(KEY_OPTIMIZER_TIME)) else {
+        return Ok(BTreeMap::new());
+    };
+    let time: usize = time.parse().map_err(|_| CheckpointError::BadMetadata {
+        key: KEY_OPTIMIZER_TIME,
+        reason: format!("{time:?} is not a number"),
+    })?;
+    let file = SafeTensors::deserialize(bytes).map_err(|e| CheckpointError::NotSafetensors(e.to_string()))?;
+    let read = |name: String| -> Result<Tensor<1>, CheckpointError> {
+        let view =
+            file.tensor(&name).map_err(|_| CheckpointError::Mismatch(format!("missing tensor {name}")))?;
+        let values =
+            params::f32_values(&view).map_err(|p| CheckpointError::Mismatch(format!("{name} {p}")))?;
+        let size = values.len();
+        Ok(Tensor::from_data(TensorData::new(values, [size]), device))
+    };
+    let mut loaded = BTreeMap::new();
+    for name in file.names() {
+        if let Some(path) = name.strip_prefix(MOMENT_1) {
+            let state = moments(time, read(name.to_string())?, read(format!("{MOMENT_2}{path}"))?);
+            loaded.insert(path.to_string(), state);
+        }
+    }
+    Ok(loaded)
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(

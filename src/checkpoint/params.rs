@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use burn::module::{ModuleMapper, ModuleVisitor, Param};
 use burn::prelude::*;
 use safetensors::SafeTensors;
-use safetensors::tensor::Dtype;
+use safetensors::tensor::{Dtype, TensorView};
 
 /// Collects every float parameter with its dotted path and shape, flattened to rank 1 so
 /// tensors of every rank fit one list.
@@ -47,10 +47,16 @@ impl<'a> ParamReader<'a> {
         Self { file, device, path: Vec::new(), seen: BTreeSet::new(), problems: Vec::new() }
     }
 
-    /// Every problem found, plus tensors in the file that the model has no place for.
+    /// Every problem found, plus tensors in the file that the model has no place for (the
+    /// optimizer's, in a saved run, have theirs elsewhere).
     pub fn finish(mut self) -> Result<(), String> {
-        let extra: Vec<String> =
-            self.file.names().into_iter().filter(|n| !self.seen.contains(*n)).map(str::to_string).collect();
+        let extra: Vec<String> = self
+            .file
+            .names()
+            .into_iter()
+            .filter(|n| !self.seen.contains(*n) && !n.starts_with("optimizer."))
+            .map(str::to_string)
+            .collect();
         if !extra.is_empty() {
             self.problems.push(format!("unexpected tensors: {}", extra.join(", ")));
         }
@@ -62,18 +68,26 @@ impl<'a> ParamReader<'a> {
             self.problems.push(format!("missing tensor {name}"));
             return None;
         };
-        if view.dtype() != Dtype::F32 {
-            self.problems.push(format!("{name} is {:?}, expected F32", view.dtype()));
-            return None;
-        }
         if view.shape() != shape {
             self.problems.push(format!("{name} has shape {:?}, expected {shape:?}", view.shape()));
             return None;
         }
-        let values: Vec<f32> =
-            view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
-        Some(Tensor::from_data(TensorData::new(values, shape), self.device))
+        match f32_values(&view) {
+            Ok(values) => Some(Tensor::from_data(TensorData::new(values, shape), self.device)),
+            Err(problem) => {
+                self.problems.push(format!("{name} {problem}"));
+                None
+            }
+        }
     }
+}
+
+/// A tensor's values, if it holds F32s.
+pub(super) fn f32_values(view: &TensorView) -> Result<Vec<f32>, String> {
+    if view.dtype() != Dtype::F32 {
+        return Err(format!("is {:?}, expected F32", view.dtype()));
+    }
+    Ok(view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
 }
 
 impl ModuleMapper for ParamReader<'_> {

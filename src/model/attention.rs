@@ -5,6 +5,9 @@ use burn::tensor::activation::softmax;
 use super::GptConfig;
 use super::block::linear;
 
+/// One layer's cached keys and values, each `[batch, n_head, t_cached, head_size]`.
+pub type KeysValues = (Tensor<4>, Tensor<4>);
+
 /// Multi-head self-attention in which a position sees only itself and the positions before it.
 #[derive(Module, Debug)]
 pub struct CausalSelfAttention {
@@ -30,21 +33,53 @@ impl CausalSelfAttention {
     /// # Shapes
     /// - x: `[batch, seq, n_embd]` -> `[batch, seq, n_embd]`
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+        let (q, k, v) = self.qkv(x);
+        self.attend(q, k, v)
+    }
+
+    /// Like `forward` for positions that follow the cached ones: their keys and values are
+    /// appended to `cache`, and their queries see the cache as well as each other, causally.
+    ///
+    /// # Shapes
+    /// - x: `[batch, new, n_embd]` -> `[batch, new, n_embd]`
+    pub fn forward_cached(&self, x: Tensor<3>, cache: &mut Option<KeysValues>) -> Tensor<3> {
+        let (q, k, v) = self.qkv(x);
+        let (k, v) = match cache.take() {
+            Some((k_old, v_old)) => (Tensor::cat(vec![k_old, k], 2), Tensor::cat(vec![v_old, v], 2)),
+            None => (k, v),
+        }; // [b, nh, t_cached + new, hs]
+        *cache = Some((k.clone(), v.clone()));
+        self.attend(q, k, v)
+    }
+
+    /// Queries, keys and values, split into heads, each `[batch, n_head, seq, head_size]`.
+    fn qkv(&self, x: Tensor<3>) -> (Tensor<4>, Tensor<4>, Tensor<4>) {
         let [b, t, c] = x.dims();
         let (nh, hs) = (self.n_head, c / self.n_head);
         let qkv = self.c_attn.forward(x); // [b, t, 3c]
         let head = |i: usize| {
             qkv.clone().narrow(2, i * c, c).reshape([b, t, nh, hs]).swap_dims(1, 2) // [b, nh, t, hs]
         };
-        let (q, k, v) = (head(0), head(1), head(2));
+        (head(0), head(1), head(2))
+    }
 
-        let scores = q.matmul(k.swap_dims(2, 3)).div_scalar((hs as f64).sqrt()); // [b, nh, t, t]
-        // tril_mask is true strictly above the diagonal: the future positions to hide.
-        let future =
-            Tensor::<2, Bool>::tril_mask([t, t], 0, &scores.device()).unsqueeze::<4>().expand([b, nh, t, t]);
+    /// Attention of the last `t` positions (the queries) over all `t_all` positions (the keys).
+    ///
+    /// # Shapes
+    /// - q: `[batch, n_head, t, head_size]`, k and v: `[batch, n_head, t_all, head_size]`
+    /// - output: `[batch, t, n_embd]`, projected back into the residual stream
+    fn attend(&self, q: Tensor<4>, k: Tensor<4>, v: Tensor<4>) -> Tensor<3> {
+        let [b, nh, t, hs] = q.dims();
+        let t_all = k.dims()[2];
+        let scores = q.matmul(k.swap_dims(2, 3)).div_scalar((hs as f64).sqrt()); // [b, nh, t, t_all]
+        // Query i sits at position t_all - t + i. tril_mask is true above that diagonal:
+        // the future positions to hide.
+        let future = Tensor::<2, Bool>::tril_mask([t, t_all], (t_all - t) as i64, &scores.device())
+            .unsqueeze::<4>()
+            .expand([b, nh, t, t_all]);
         let weights = softmax(scores.mask_fill(future, -1e9), 3);
         let y = self.dropout.forward(weights).matmul(v); // [b, nh, t, hs]
-        let y = y.swap_dims(1, 2).reshape([b, t, c]); // heads side by side again
+        let y = y.swap_dims(1, 2).reshape([b, t, nh * hs]); // heads side by side again
         self.dropout.forward(self.c_proj.forward(y))
     }
 }

@@ -4,7 +4,7 @@ use burn::prelude::*;
 use burn::tensor::activation::gelu_approximate;
 
 use super::GptConfig;
-use super::attention::{CausalSelfAttention, residual_std};
+use super::attention::{CausalSelfAttention, KeysValues, residual_std};
 
 /// The feed-forward half of a block: widen 4x, GELU (GPT-2's tanh form), project back.
 #[derive(Module, Debug)]
@@ -55,6 +55,15 @@ impl Block {
     /// - x: `[batch, seq, n_embd]` -> `[batch, seq, n_embd]`
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
         let x = x.clone() + self.attn.forward(self.ln_1.forward(x));
+        x.clone() + self.mlp.forward(self.ln_2.forward(x))
+    }
+
+    /// `forward` for positions after the ones in `cache`, whose keys and values it extends.
+    ///
+    /// # Shapes
+    /// - x: `[batch, new, n_embd]` -> `[batch, new, n_embd]`
+    pub fn forward_cached(&self, x: Tensor<3>, cache: &mut Option<KeysValues>) -> Tensor<3> {
+        let x = x.clone() + self.attn.forward_cached(self.ln_1.forward(x), cache);
         x.clone() + self.mlp.forward(self.ln_2.forward(x))
     }
 }

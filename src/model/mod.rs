@@ -6,7 +6,7 @@ mod block;
 mod config;
 mod gpt;
 
-pub use attention::CausalSelfAttention;
+pub use attention::{CausalSelfAttention, KeysValues};
 pub use block::{Block, Mlp};
 pub use config::{ConfigError, GptConfig};
-pub use gpt::Gpt;
+pub use gpt::{Gpt, KvCache};

@@ -1,11 +1,16 @@
-//! Text from a model: one forward pass per new token, the last position's logits read back
-//! asynchronously (a browser cannot block on the GPU) and a token drawn on the CPU.
+//! Text from a model: the prompt goes through once, then one token per forward pass with the
+//! keys and values of earlier positions cached; the last position's logits are read back
+//! asynchronously (a browser cannot block on the GPU) and a token is drawn on the CPU.
+
+mod distribution;
+mod generator;
 
 use burn::prelude::*;
-use rand::rngs::StdRng;
-use rand::{RngExt, SeedableRng};
 
 use crate::model::Gpt;
+
+pub use distribution::{distribution, pick, softmax};
+pub use generator::Generator;
 
 /// How to draw a continuation. The same settings, model and prompt always give the same text.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,9 +18,20 @@ pub struct SampleConfig {
     pub max_new_tokens: usize,
     /// 0 picks the most likely token every time; higher values flatten the distribution.
     pub temperature: f32,
+    /// Draw only among the k most likely tokens (None: all of them).
+    pub top_k: Option<usize>,
+    /// Draw only among the most likely tokens that together reach this probability (None: all).
+    pub top_p: Option<f32>,
     pub seed: u64,
     /// Generation ends after this token (a newline for line-shaped data).
     pub stop_token: Option<u32>,
+}
+
+impl Default for SampleConfig {
+    /// The model's own distribution, untruncated: what it learned, mistakes and all.
+    fn default() -> Self {
+        Self { max_new_tokens: 200, temperature: 1.0, top_k: None, top_p: None, seed: 0, stop_token: None }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -28,53 +44,38 @@ pub enum SampleError {
 
 /// Continues `prompt` and returns only the new tokens.
 pub async fn generate(model: &Gpt, prompt: &[u32], config: &SampleConfig) -> Result<Vec<u32>, SampleError> {
+    let mut generator = Generator::new(model, prompt, config.clone())?;
+    let mut new_tokens = Vec::new();
+    while let Some(token) = generator.next_token().await? {
+        new_tokens.push(token);
+    }
+    Ok(new_tokens)
+}
+
+/// Next-token logits after `prompt` (cropped to the model's context), e.g. to show the
+/// probabilities of what comes next.
+pub async fn next_token_logits(model: &Gpt, prompt: &[u32]) -> Result<Vec<f32>, SampleError> {
     if prompt.is_empty() {
         return Err(SampleError::EmptyPrompt);
     }
-    let device = model.devices().into_iter().next().unwrap_or_default();
-    let mut rng = StdRng::seed_from_u64(config.seed);
-    let mut tokens = prompt.to_vec();
-    for _ in 0..config.max_new_tokens {
-        let logits = last_logits(model, &tokens, &device).await?;
-        let next = pick(&logits, config.temperature, &mut rng);
-        tokens.push(next);
-        if Some(next) == config.stop_token {
-            break;
-        }
-    }
-    Ok(tokens.split_off(prompt.len()))
+    let context = &prompt[prompt.len().saturating_sub(model.block_size())..];
+    read_last(model.forward(token_row(context, &device_of(model)))).await
 }
 
-/// Next-token logits after `tokens` (cropped to the model's context).
-async fn last_logits(model: &Gpt, tokens: &[u32], device: &Device) -> Result<Vec<f32>, SampleError> {
-    let context = &tokens[tokens.len().saturating_sub(model.block_size())..];
-    let t = context.len();
-    let ids: Vec<i64> = context.iter().map(|&id| id as i64).collect();
-    let input = Tensor::<2, Int>::from_data(TensorData::new(ids, [1, t]), device);
-    let logits = model.forward(input); // [1, t, vocab]
-    let vocab = logits.dims()[2];
+fn device_of(model: &Gpt) -> Device {
+    model.devices().into_iter().next().unwrap_or_default()
+}
+
+/// One row of token ids, `[1, seq]`.
+fn token_row(tokens: &[u32], device: &Device) -> Tensor<2, Int> {
+    let ids: Vec<i64> = tokens.iter().map(|&id| id as i64).collect();
+    Tensor::from_data(TensorData::new(ids, [1, tokens.len()]), device)
+}
+
+/// Reads back the logits of the last position only: `[1, seq, vocab]` -> `vocab` floats.
+async fn read_last(logits: Tensor<3>) -> Result<Vec<f32>, SampleError> {
+    let [_, t, vocab] = logits.dims();
     let last = logits.narrow(1, t - 1, 1).reshape([vocab]);
     let data = last.into_data_async().await.map_err(|e| SampleError::ReadBack(format!("{e:?}")))?;
     data.try_to_vec::<f32>().map_err(|e| SampleError::ReadBack(format!("{e:?}")))
-}
-
-/// Draws a token from `softmax(logits / temperature)`; the arg max when temperature is 0.
-pub fn pick(logits: &[f32], temperature: f32, rng: &mut StdRng) -> u32 {
-    let argmax = || {
-        let best = logits.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1));
-        best.map_or(0, |(i, _)| i as u32)
-    };
-    if temperature <= 0.0 {
-        return argmax();
-    }
-    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let weights: Vec<f64> = logits.iter().map(|&l| (((l - max) / temperature) as f64).exp()).collect();
-    let mut threshold = rng.random::<f64>() * weights.iter().sum::<f64>();
-    for (i, w) in weights.iter().enumerate() {
-        if threshold < *w {
-            return i as u32;
-        }
-        threshold -= w;
-    }
-    argmax() // rounding left a sliver past the last weight
 }

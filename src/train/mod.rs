@@ -2,10 +2,15 @@
 
 mod batch;
 mod config;
+mod optimizer;
 mod schedule;
 mod trainer;
 
 pub use batch::{Batch, random_windows};
 pub use config::{Preset, TrainConfig};
+pub use optimizer::{ModelOptimizer, Moments, clip_grad_norm, global_grad_norm, moments};
 pub use schedule::learning_rate;
-pub use trainer::{TrainError, Trainer, check_buffer_limit, cross_entropy, largest_buffer_bytes};
+pub use trainer::{
+    StepOutput, TrainError, Trainer, check_buffer_limit, cross_entropy, largest_buffer_bytes,
+    memory_estimate_bytes,
+};

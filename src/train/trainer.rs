@@ -1,9 +1,12 @@
+use std::collections::BTreeMap;
+
 use burn::nn::loss::CrossEntropyLossConfig;
-use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::GradientsParams;
 use burn::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
+use super::optimizer::{ModelOptimizer, Moments};
 use super::{TrainConfig, learning_rate, random_windows};
 use crate::model::{ConfigError, Gpt, GptConfig};
 
@@ -29,6 +32,21 @@ pub fn largest_buffer_bytes(model: &GptConfig, batch_size: usize) -> u64 {
     (batch_size * model.block_size * model.vocab_size * size_of::<f32>()) as u64
 }
 
+/// A rough upper estimate of the device memory a training step needs: weights, gradients and
+/// the two AdamW moments (4 copies of the parameters), the activations kept for the backward
+/// pass, and the logits with their softmax and gradient.
+pub fn memory_estimate_bytes(model: &GptConfig, batch_size: usize) -> u64 {
+    let (b, t, c, h) = (batch_size, model.block_size, model.n_embd, model.n_head);
+    let parameters = 4 * model.param_count();
+    // Per layer: LayerNorms, q/k/v, attention output and projection, the 4x MLP before and after
+    // GELU (about 18 values per position and channel), and the attention scores, mask and
+    // weights (3 per head and pair of positions).
+    let per_layer = 18 * b * t * c + 3 * b * h * t * t;
+    let activations = model.n_layer * per_layer + 2 * b * t * c;
+    let logits = 3 * b * t * model.vocab_size;
+    ((parameters + activations + logits) * size_of::<f32>()) as u64
+}
+
 /// Refuses a model whose step would need a buffer larger than the device's `limit` (WebGPU's
 /// `maxStorageBufferBindingSize`) before anything is allocated.
 pub fn check_buffer_limit(model: &GptConfig, batch_size: usize, limit: u64) -> Result<(), TrainError> {
@@ -40,16 +58,25 @@ pub fn check_buffer_limit(model: &GptConfig, batch_size: usize, limit: u64) -> R
     Err(TrainError::BufferTooLarge { needed, limit, batch: batch_size, block_size, vocab_size })
 }
 
-/// Owns the model being trained, its optimizer and the batch sampler's state.
+/// What one step reports, not yet read back from the device.
+pub struct StepOutput {
+    /// The batch's mean loss, `[1]`.
+    pub loss: Tensor<1>,
+    /// The gradients' global norm before clipping, `[1]`.
+    pub grad_norm: Tensor<1>,
+}
+
+/// Owns the model being trained and its optimizer. Step `n` draws its batch from a generator
+/// seeded by `(seed, n)`, so the step count is the whole of the data position: a run restored
+/// at step `n` draws the same batches as one that never stopped.
 pub struct Trainer {
     /// On an autodiff device.
     model: Gpt,
-    optimizer: ModuleOptimizer,
+    optimizer: ModelOptimizer,
     config: TrainConfig,
     block_size: usize,
     train_tokens: Vec<u32>,
     validation_tokens: Vec<u32>,
-    rng: StdRng,
     device: Device,
     step: usize,
 }
@@ -72,15 +99,9 @@ impl Trainer {
         }
         let device = device.clone().autodiff();
         device.seed(config.seed);
-        let optimizer = AdamWConfig::new()
-            .with_beta_2(0.95)
-            .with_epsilon(1e-8)
-            .with_weight_decay(config.weight_decay)
-            .init();
         Ok(Self {
             model: Gpt::new(model_config, &device),
-            optimizer,
-            rng: StdRng::seed_from_u64(config.seed),
+            optimizer: ModelOptimizer::new(&config),
             block_size: model_config.block_size,
             config,
             train_tokens,
@@ -88,6 +109,28 @@ impl Trainer {
             device,
             step: 0,
         })
+    }
+
+    /// The autodiff device the model trains on; load a saved model here to `restore` it.
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// Continues a saved run: its weights (loaded on `device()`), optimizer moments and step.
+    pub fn restore(&mut self, model: Gpt, moments: BTreeMap<String, Moments>, step: usize) {
+        self.model = model;
+        self.optimizer.restore(moments);
+        self.step = step;
+    }
+
+    /// The optimizer's moments by parameter path, to save with the weights.
+    pub fn moments(&self) -> &BTreeMap<String, Moments> {
+        self.optimizer.moments()
+    }
+
+    /// The learning rate of the next step.
+    pub fn learning_rate(&self) -> f64 {
+        learning_rate(self.step, &self.config)
     }
 
     /// Steps taken so far.
@@ -109,22 +152,28 @@ impl Trainer {
         self.config.batch_size * self.block_size
     }
 
-    /// One optimisation step on a fresh random batch. Returns the batch's loss, not yet read
-    /// back: the caller decides when to pay for the read.
-    pub fn step(&mut self) -> Tensor<1> {
-        let lr = learning_rate(self.step, &self.config);
+    /// One optimisation step on this step's random batch. Returns the loss and gradient norm,
+    /// not yet read back: the caller decides when to pay for the read.
+    pub fn step(&mut self) -> StepOutput {
+        let lr = self.learning_rate();
+        // Dropout draws from the device's generator: seeding it per step keeps a restored run
+        // on the same draws too.
+        let seed = step_seed(self.config.seed, self.step);
+        self.device.seed(seed);
+        let mut rng = StdRng::seed_from_u64(seed);
         let batch = random_windows(
             &self.train_tokens,
             self.block_size,
             self.config.batch_size,
-            &mut self.rng,
+            &mut rng,
             &self.device,
         );
         let loss = cross_entropy(self.model.forward(batch.inputs), batch.targets);
         let grads = GradientsParams::from_grads(loss.backward(), &self.model);
-        self.model = self.optimizer.step(lr, self.model.clone(), grads);
+        let (model, grad_norm) = self.optimizer.step(lr, self.model.clone(), grads);
+        self.model = model;
         self.step += 1;
-        loss.inner()
+        StepOutput { loss: loss.inner(), grad_norm }
     }
 
     /// Mean loss over the same `eval_batches` validation batches every time, so successive
@@ -149,6 +198,11 @@ impl Trainer {
             .expect("at least one batch");
         total.div_scalar(batches as f64)
     }
+}
+
+/// A distinct seed for every step of a run.
+fn step_seed(seed: u64, step: usize) -> u64 {
+    seed ^ (step as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
 /// Mean next-token cross-entropy.

@@ -16,7 +16,7 @@ use crate::train::{Preset, TrainConfig, Trainer, check_buffer_limit};
 fn sampling(tokenizer: &Tokenizer, prompts: &Prompts) -> SampleConfig {
     let newline = tokenizer.encode("\n").ok().filter(|ids| ids.len() == 1).map(|ids| ids[0]);
     let (max_new_tokens, stop_token) = if prompts.stop_at_newline { (16, newline) } else { (48, None) };
-    SampleConfig { max_new_tokens, temperature: 0.8, seed: 7, stop_token }
+    SampleConfig { max_new_tokens, temperature: 0.8, seed: 7, stop_token, ..Default::default() }
 }
 
 /// Longest stretch of work between two chances for the page to repaint.
@@ -173,7 +173,7 @@ async fn run(
     let started = now_ms();
     let mut last_yield = started;
     while trainer.step_count() < config.max_steps && !state.stop_requested.get_untracked() {
-        let loss = read_scalar(trainer.step()).await?;
+        let loss = read_scalar(trainer.step().loss).await?;
         let step = trainer.step_count();
         if !loss.is_finite() {
             return Err(format!(
@@ -214,6 +214,7 @@ async fn run(
             dataset: corpus.name,
             seed: config.seed,
             prompts: Some(corpus.prompts),
+            ..Default::default()
         },
     };
     let bytes = checkpoint::save(&model, &info).await.map_err(|e| e.to_string())?;

@@ -18,6 +18,7 @@ fn info() -> CheckpointInfo {
             dataset: "arithmetic".into(),
             seed: 7,
             prompts: None,
+            ..Default::default()
         },
     }
 }

@@ -7,6 +7,7 @@ mod learning;
 mod model;
 mod sampling;
 mod tokenize;
+mod training;
 
 use burn::prelude::*;
 use gptlab::model::{Gpt, GptConfig};

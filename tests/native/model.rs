@@ -51,3 +51,61 @@ fn a_sequence_longer_than_the_context_is_refused() {
     let model = seeded_model(&small_config(), 4);
     model.forward(Tensor::<2, Int>::zeros([1, 17], &Device::flex()));
 }
+
+/// Feeds `ids` through `forward_cached` in chunks of the given sizes and checks every chunk's
+/// logits against `forward` on the whole sequence so far.
+fn check_cache_against_full_recompute(seed: u64, ids: &[i64], chunks: &[usize]) {
+    let config = small_config();
+    let model = seeded_model(&config, seed);
+    let device = Device::flex();
+    let mut cache = model.new_cache();
+    let mut end = 0;
+    for &n in chunks {
+        let cached = floats(model.forward_cached(tokens(&ids[end..end + n], &device), &mut cache));
+        end += n;
+        assert_eq!(cache.len(), end);
+        let full = floats(model.forward(tokens(&ids[..end], &device)));
+        let new_rows = &full[(end - n) * 256..]; // the last n positions
+        let diff = cached.iter().zip(new_rows).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        assert!(diff < 1e-4, "positions {}..{end}: cached logits differ by {diff}", end - n);
+    }
+}
+
+#[test]
+fn cached_logits_match_a_full_recompute_token_by_token() {
+    let ids: Vec<i64> = (0..16).map(|i| (i * 37 + 11) % 256).collect();
+    let mut chunks = vec![5]; // the prompt in one go, its future masked
+    chunks.extend([1; 11]); // then one token per call
+    check_cache_against_full_recompute(8, &ids, &chunks);
+}
+
+#[test]
+fn cached_logits_match_when_several_tokens_follow_a_filled_cache() {
+    let ids: Vec<i64> = (0..16).map(|i| (i * 53 + 2) % 256).collect();
+    check_cache_against_full_recompute(9, &ids, &[1, 4, 3, 1, 7]);
+}
+
+#[test]
+fn the_cache_keeps_each_row_of_a_batch_apart() {
+    let config = small_config();
+    let model = seeded_model(&config, 10);
+    let device = Device::flex();
+    let rows = |ids: Vec<i64>, t: usize| Tensor::<2, Int>::from_data(TensorData::new(ids, [2, t]), &device);
+    let mut cache = model.new_cache();
+    model.forward_cached(rows(vec![1, 2, 3, 4, 5, 6], 3), &mut cache);
+    let cached = floats(model.forward_cached(rows(vec![7, 8], 1), &mut cache)); // [2, 1, vocab]
+    let full = floats(model.forward(rows(vec![1, 2, 3, 7, 4, 5, 6, 8], 4))); // [2, 4, vocab]
+    let last_rows = [&full[3 * 256..4 * 256], &full[7 * 256..]].concat();
+    let diff = cached.iter().zip(&last_rows).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+    assert!(diff < 1e-4, "batched cached logits differ by {diff}");
+}
+
+#[test]
+#[should_panic(expected = "block size is only 16")]
+fn the_cache_refuses_to_grow_past_the_context() {
+    let model = seeded_model(&small_config(), 11);
+    let device = Device::flex();
+    let mut cache = model.new_cache();
+    model.forward_cached(Tensor::<2, Int>::zeros([1, 12], &device), &mut cache);
+    model.forward_cached(Tensor::<2, Int>::zeros([1, 5], &device), &mut cache);
+}

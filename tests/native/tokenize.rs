@@ -112,6 +112,7 @@ fn a_checkpoint_carries_its_bpe_tokenizer() {
             dataset: "sums".into(),
             seed: 3,
             prompts: None,
+            ..Default::default()
         },
     };
     let bytes = pollster::block_on(checkpoint::save(&seeded_model(&config, 3), &info)).unwrap();
@@ -134,6 +135,7 @@ fn a_checkpoint_whose_tokenizer_disagrees_with_its_model_is_refused() {
             dataset: "x".into(),
             seed: 3,
             prompts: None,
+            ..Default::default()
         },
     };
     let bytes = pollster::block_on(checkpoint::save(&seeded_model(&config, 3), &info)).unwrap();
