@@ -16,6 +16,13 @@ pub fn lab_worker() {
     gptlab::web::serve_jobs();
 }
 
+/// The entry point of the worker that trains (see `gptlab::web::lab_worker`).
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn training_worker() {
+    gptlab::web::serve_lab();
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
     eprintln!("gptlab is a web page: serve it with `trunk serve` (see README.md)");

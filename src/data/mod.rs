@@ -10,7 +10,7 @@ pub mod take;
 use serde::{Deserialize, Serialize};
 
 /// Training and validation text. Validation never overlaps training.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Corpus {
     /// Shown in the page and stored in the checkpoint.
     pub name: String,

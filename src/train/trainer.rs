@@ -72,6 +72,7 @@ pub struct StepOutput {
 pub struct Trainer {
     /// On an autodiff device.
     model: Gpt,
+    model_config: GptConfig,
     optimizer: ModelOptimizer,
     config: TrainConfig,
     block_size: usize,
@@ -101,6 +102,7 @@ impl Trainer {
         device.seed(config.seed);
         Ok(Self {
             model: Gpt::new(model_config, &device),
+            model_config: model_config.clone(),
             optimizer: ModelOptimizer::new(&config),
             block_size: model_config.block_size,
             config,
@@ -136,6 +138,10 @@ impl Trainer {
     /// Steps taken so far.
     pub fn step_count(&self) -> usize {
         self.step
+    }
+
+    pub fn model_config(&self) -> &GptConfig {
+        &self.model_config
     }
 
     pub fn config(&self) -> &TrainConfig {

@@ -82,7 +82,8 @@ async fn probe() -> Adapter {
 }
 
 async fn request_adapter() -> Result<Option<JsValue>, String> {
-    let navigator = web_sys::window().ok_or("no window")?.navigator();
+    // The page's or the worker's navigator: the worker that trains chooses its own device.
+    let navigator = Reflect::get(&js_sys::global(), &"navigator".into()).unwrap_or(JsValue::UNDEFINED);
     let gpu = Reflect::get(&navigator, &"gpu".into()).unwrap_or(JsValue::UNDEFINED);
     if gpu.is_undefined() || gpu.is_null() {
         return Err("this browser has no WebGPU".into());

@@ -1,6 +1,6 @@
 //! Small browser services: URL parameters, yielding to the event loop, clocks and files.
 
-use js_sys::{Array, Promise, Uint8Array};
+use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, File, Url, UrlSearchParams};
@@ -22,9 +22,10 @@ pub fn reload_with_param(name: &str, value: &str) {
     }
 }
 
-/// Milliseconds since the page loaded.
+/// Milliseconds since the page (or worker) started.
 pub fn now_ms() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+    let performance = Reflect::get(&js_sys::global(), &"performance".into()).ok();
+    performance.and_then(|p| p.dyn_into::<web_sys::Performance>().ok()).map_or(0.0, |p| p.now())
 }
 
 /// Lets the browser paint and handle input before the next piece of work (a macrotask,
@@ -33,11 +34,14 @@ pub async fn yield_to_browser() {
     sleep_ms(0).await;
 }
 
-/// Waits `ms` milliseconds without blocking the page.
+/// Waits `ms` milliseconds without blocking the page (or the worker: `setTimeout` of either).
 pub async fn sleep_ms(ms: u32) {
     let promise = Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
+        let global = js_sys::global();
+        let set_timeout =
+            Reflect::get(&global, &"setTimeout".into()).ok().and_then(|f| f.dyn_into::<Function>().ok());
+        if let Some(set_timeout) = set_timeout {
+            let _ = set_timeout.call2(&global, &resolve, &ms.into());
         }
     });
     let _ = JsFuture::from(promise).await;

@@ -7,9 +7,15 @@ mod browser;
 mod chart;
 mod dataset;
 mod fetch;
+mod lab;
+mod lab_worker;
 mod run;
+mod settings;
+mod storage;
+mod studio;
 mod tokenizer;
 mod worker;
 
 pub use app::App;
+pub use lab_worker::serve_lab;
 pub use worker::serve_jobs;

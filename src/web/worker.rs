@@ -95,7 +95,7 @@ async fn run_in_worker(fields: &[(&str, JsValue)]) -> Result<String, String> {
 }
 
 /// A module worker that loads this page's wasm and calls its export `entry`.
-fn start(entry: &str) -> Result<Worker, String> {
+pub(super) fn start(entry: &str) -> Result<Worker, String> {
     let (glue, wasm) = module_urls().ok_or("the page's wasm module was not found")?;
     let source = format!(
         "import init, {{ {entry} }} from '{glue}';\n\

@@ -166,6 +166,15 @@ impl BatchMatmulFamily<()> for VecMatUnitPerpendicularFamily {
         }
 
         let plane_dim = client.properties().hardware.plane_size_max as usize;
+        // gptlab patch: with planes wider than one unit, the kernel exchanges values with
+        // `plane_shuffle`, which needs subgroup support. Without it (SwiftShader, WebGPU without
+        // `subgroups`) the shader fails to compile and every m == 1 matmul (a KV-cached decoding
+        // step) fails; refusing here lets another kernel run.
+        if plane_dim > 1 && !client.properties().features.plane.contains(cubecl::features::Plane::Ops) {
+            return Err(MatmulSetupError::InvalidConfig(Box::new(format!(
+                "Vecmat unit perpendicular with plane_dim {plane_dim} needs plane operations, which this device lacks",
+            ))));
+        }
         if blueprint.tile_dim != plane_dim * vector_size {
             return Err(MatmulSetupError::InvalidConfig(Box::new(format!(
                 "Tile dim must equal plane_dim * vector_size, got {:?} != {:?} * {:?}",

@@ -1,0 +1,217 @@
+//! The page and the worker that trains talk in these messages: serde JSON in a `json` field, and
+//! a checkpoint's bytes in a `bytes` field when one travels with it.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Object, Reflect, Uint8Array};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::*;
+use web_sys::{MessageEvent, Worker};
+
+use super::worker;
+use crate::checkpoint::History;
+use crate::data::Corpus;
+use crate::model::GptConfig;
+use crate::tokenize::Tokenizer;
+use crate::train::TrainConfig;
+
+/// What the page asks of the worker.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Command {
+    /// Choose the device: `auto`, `webgpu` or `cpu`. The first message.
+    Init {
+        backend: String,
+    },
+    Train(Box<RunSpec>),
+    /// Continue the autosaved run.
+    ResumeSaved,
+    Pause,
+    Continue,
+    Stop,
+    Generate {
+        prompt: String,
+        settings: SampleSettings,
+    },
+    NextTokens {
+        prompt: String,
+    },
+    /// A checkpoint file, its bytes beside the message.
+    Load {
+        file_name: String,
+    },
+}
+
+/// Everything a new run needs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunSpec {
+    pub model: GptConfig,
+    pub train: TrainConfig,
+    pub tokenizer: Tokenizer,
+    pub corpus: Corpus,
+}
+
+/// The sampling tool's settings.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SampleSettings {
+    pub temperature: f32,
+    pub top_k: Option<usize>,
+    pub top_p: Option<f32>,
+    pub max_tokens: usize,
+    pub seed: u64,
+}
+
+impl Default for SampleSettings {
+    fn default() -> Self {
+        Self { temperature: 0.8, top_k: Some(40), top_p: Some(0.95), max_tokens: 80, seed: 7 }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Phase {
+    Idle,
+    SamplingBefore,
+    Training,
+    Paused,
+    SamplingAfter,
+    Saving,
+    Done,
+    Stopped,
+    Failed,
+}
+
+impl Phase {
+    /// A run is under way (paused counts): settings are locked.
+    pub fn busy(self) -> bool {
+        !matches!(self, Phase::Idle | Phase::Done | Phase::Stopped | Phase::Failed)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    pub prompt: String,
+    pub text: String,
+}
+
+/// What the worker tells the page.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Event {
+    Ready {
+        label: String,
+        note: Option<String>,
+        max_buffer_bytes: Option<u64>,
+    },
+    /// A run began, or resumed at `step` with its chart so far.
+    Started {
+        step: usize,
+        max_steps: usize,
+        history: History,
+    },
+    Phase(Phase),
+    Samples {
+        after: bool,
+        samples: Vec<Sample>,
+    },
+    /// The training losses since the last progress, and where the run stands.
+    Progress {
+        step: usize,
+        losses: Vec<(usize, f32)>,
+        learning_rate: f64,
+        grad_norm: f32,
+        tokens_per_second: f64,
+        seconds_left: f64,
+    },
+    Validation {
+        step: usize,
+        loss: f32,
+    },
+    Autosaved {
+        step: usize,
+    },
+    /// The finished run's checkpoint, its bytes beside the message.
+    Checkpoint {
+        file_name: String,
+    },
+    /// A loaded checkpoint, described.
+    Loaded {
+        description: String,
+    },
+    /// The sampling tool's text so far.
+    Generation {
+        text: String,
+        done: bool,
+    },
+    /// The most likely next tokens after `prompt`, with their probabilities.
+    Candidates {
+        prompt: String,
+        candidates: Vec<(String, f32)>,
+    },
+    Error {
+        message: String,
+    },
+}
+
+/// A message as it crosses to the other side.
+pub fn encode<T: Serialize>(message: &T, bytes: Option<&[u8]>) -> JsValue {
+    let object = Object::new();
+    let json = serde_json::to_string(message).expect("messages serialise");
+    let _ = Reflect::set(&object, &"json".into(), &json.into());
+    if let Some(bytes) = bytes {
+        let _ = Reflect::set(&object, &"bytes".into(), &Uint8Array::from(bytes));
+    }
+    object.into()
+}
+
+pub fn decode<T: DeserializeOwned>(data: &JsValue) -> Option<(T, Option<Vec<u8>>)> {
+    let json = Reflect::get(data, &"json".into()).ok()?.as_string()?;
+    let bytes = Reflect::get(data, &"bytes".into()).ok().filter(|b| !b.is_undefined());
+    Some((serde_json::from_str(&json).ok()?, bytes.map(|b| Uint8Array::new(&b).to_vec())))
+}
+
+/// The page's end: starts the worker and passes messages both ways. Commands sent before the
+/// worker has loaded wait for it.
+pub struct Lab {
+    worker: Worker,
+    waiting: Rc<RefCell<Option<Vec<JsValue>>>>,
+}
+
+impl Lab {
+    pub fn start(on_event: impl FnMut(Event, Option<Vec<u8>>) + 'static) -> Result<Lab, String> {
+        let worker = worker::start("training_worker")?;
+        let waiting = Rc::new(RefCell::new(Some(Vec::new())));
+        let on_event = Rc::new(RefCell::new(on_event));
+        let (flush_to, flush, events) = (worker.clone(), waiting.clone(), on_event.clone());
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let data = event.data();
+            if data.as_string().as_deref() == Some("ready") {
+                for message in flush.borrow_mut().take().unwrap_or_default() {
+                    let _ = flush_to.post_message(&message);
+                }
+            } else if let Some((event, bytes)) = decode(&data) {
+                (events.borrow_mut())(event, bytes);
+            }
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        on_message.forget(); // the worker lives as long as the page
+        let on_error = Closure::<dyn FnMut(JsValue)>::new(move |error: JsValue| {
+            let reason = Reflect::get(&error, &"message".into()).ok().and_then(|m| m.as_string());
+            let message = format!("the training worker stopped: {}", reason.unwrap_or_default());
+            (on_event.borrow_mut())(Event::Error { message }, None);
+        });
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        on_error.forget();
+        Ok(Lab { worker, waiting })
+    }
+
+    pub fn send(&self, command: &Command, bytes: Option<&[u8]>) {
+        let message = encode(command, bytes);
+        match self.waiting.borrow_mut().as_mut() {
+            Some(queue) => queue.push(message),
+            None => {
+                let _ = self.worker.post_message(&message);
+            }
+        }
+    }
+}

@@ -1,0 +1,163 @@
+// The training studio: model and training settings, pause and resume, sampling tools, autosave
+// and resume after a reload, divergence. On the CPU backend, which is fast here.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { pageAndBrowser, openPage, byTestId } from './harness.js';
+
+const MINUTE = 60_000;
+const env = pageAndBrowser();
+
+async function studio(params) {
+  const page = await openPage(env.browser, `${env.server.url}/?backend=cpu&${params}`);
+  await byTestId(page, 'backend').filter({ hasText: 'CPU' }).waitFor({ timeout: MINUTE });
+  return page;
+}
+
+const number = async (page, id) => Number(await byTestId(page, id).textContent());
+const attribute = async (page, id, name) => Number(await byTestId(page, id).getAttribute(name));
+const phase = (page, text) => byTestId(page, 'phase').filter({ hasText: text }).waitFor({ timeout: 5 * MINUTE });
+
+/** The next-token bars as [{ token, prob }]. */
+async function bars(page) {
+  return byTestId(page, 'next-token-bars').locator('.bar').evaluateAll((els) =>
+    els.map((e) => ({ token: e.dataset.token, prob: Number(e.dataset.prob) })));
+}
+
+test('presets and sizes set by hand change the parameter count and the memory estimate', async () => {
+  const page = await studio('');
+  assert.equal(await byTestId(page, 'preset').inputValue(), 'tutorial');
+  assert.equal(await byTestId(page, 'n-layer').inputValue(), '4');
+  const tutorial = await attribute(page, 'param-count', 'data-params');
+  await byTestId(page, 'preset').selectOption('small');
+  assert.equal(await byTestId(page, 'n-embd').inputValue(), '384');
+  const small = await attribute(page, 'param-count', 'data-params');
+  assert.ok(small > 10 * tutorial, `small ${small} vs tutorial ${tutorial}`);
+  await byTestId(page, 'preset').selectOption('tiny');
+  const tiny = await attribute(page, 'param-count', 'data-params');
+  assert.ok(tiny < tutorial, `tiny ${tiny} vs tutorial ${tutorial}`);
+
+  // A size set by hand makes the model custom and is counted at once.
+  await byTestId(page, 'n-layer').fill('3');
+  assert.equal(await byTestId(page, 'preset').inputValue(), 'custom');
+  assert.ok(await attribute(page, 'param-count', 'data-params') > tiny);
+  const memory = await attribute(page, 'memory-estimate', 'data-bytes');
+  await byTestId(page, 'batch-size').fill('64');
+  assert.ok(await attribute(page, 'memory-estimate', 'data-bytes') > memory, 'a larger batch needs more memory');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('train, pause and resume in a worker; the page never blocks; sampling streams; next-token bars change', async () => {
+  const page = await studio('preset=tiny&steps=400');
+  await page.evaluate(() => {
+    window.longTasks = [];
+    new PerformanceObserver((list) => window.longTasks.push(...list.getEntries().map((e) => e.duration)))
+      .observe({ type: 'longtask', buffered: false });
+  });
+  await byTestId(page, 'eval-interval').fill('50');
+  await byTestId(page, 'train').click();
+
+  // The untrained model's next tokens, as soon as training starts.
+  await byTestId(page, 'next-token-bars').locator('.bar').first().waitFor({ timeout: MINUTE });
+  const untrained = await bars(page);
+  const total = (list) => list.reduce((sum, b) => sum + b.prob, 0);
+  assert.ok(untrained.length >= 3 && total(untrained) <= 1 + 1e-6, JSON.stringify(untrained));
+
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="step"]').textContent) >= 30, null, { timeout: MINUTE });
+  await byTestId(page, 'pause').click();
+  await phase(page, 'paused');
+  const paused = await number(page, 'step');
+  await page.waitForTimeout(1000);
+  assert.equal(await number(page, 'step'), paused, 'training went on while paused');
+  assert.ok(paused < 400);
+  assert.ok(await number(page, 'grad-norm') > 0, 'the gradient norm is shown');
+  assert.ok(Number(await byTestId(page, 'lr').textContent()) > 0, 'the learning rate is shown');
+
+  await byTestId(page, 'resume').click();
+  await phase(page, 'done');
+  assert.equal(await number(page, 'step'), 400);
+  assert.ok(await number(page, 'val-loss') < 3, 'the validation loss fell');
+  const trained = await bars(page).then(async (now) => {
+    // The bars are asked again when training ends; wait until they differ.
+    await page.waitForFunction((before) => {
+      const first = document.querySelector('[data-testid="next-token-bars"] .bar');
+      return first && first.dataset.prob !== String(before);
+    }, untrained[0].prob, { timeout: MINUTE });
+    return bars(page);
+  });
+  assert.ok(total(trained) <= 1 + 1e-6);
+  assert.ok(trained[0].prob > untrained[0].prob + 0.2,
+    `training made the top next token surer: ${JSON.stringify(untrained.slice(0, 3))} -> ${JSON.stringify(trained.slice(0, 3))}`);
+  const longest = Math.max(0, ...await page.evaluate(() => window.longTasks));
+  assert.ok(longest < 200, `the page's thread was blocked for ${longest} ms while the worker trained`);
+
+  // Generation streams: the text grows a token at a time while it is drawn.
+  await byTestId(page, 'max-tokens').fill('60');
+  await byTestId(page, 'max-tokens').dispatchEvent('change');
+  await byTestId(page, 'generate').click();
+  const partial = await page.evaluate(async () => {
+    const out = document.querySelector('[data-testid="generation"]');
+    const texts = new Set();
+    const started = performance.now();
+    while (out.dataset.streaming !== 'false' && performance.now() - started < 60_000) {
+      texts.add(out.textContent);
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    return [...texts];
+  });
+  const final = await byTestId(page, 'generation').textContent();
+  assert.ok(final.startsWith('two plus three equals') && final.length > 60, final);
+  const growing = partial.filter((text) => text.length > 'two plus three equals'.length);
+  assert.ok(growing.length >= 2, `the text arrived in ${growing.length} pieces: ${JSON.stringify(partial)}`);
+  for (const text of growing) assert.ok(final.startsWith(text), `${JSON.stringify(text)} is not how the text began`);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('a reload in the middle of a run resumes from the autosave, on the same loss curve', async () => {
+  const page = await studio('preset=tiny&steps=300');
+  await byTestId(page, 'eval-interval').fill('20');
+  await byTestId(page, 'train').click();
+  await byTestId(page, 'autosaved').filter({ hasText: /step ([4-9]\d|\d{3})/ }).waitFor({ timeout: 2 * MINUTE });
+  await page.reload();
+  await byTestId(page, 'backend').filter({ hasText: 'CPU' }).waitFor({ timeout: MINUTE });
+  const offer = byTestId(page, 'resume-run');
+  await offer.waitFor({ timeout: MINUTE });
+  const saved = Number((await page.locator('.saved-run').textContent()).match(/step (\d+) of 300/)[1]);
+  assert.ok(saved >= 40, `saved at step ${saved}`);
+  await offer.click();
+  await page.waitForFunction((s) => Number(document.querySelector('[data-testid="step"]').textContent) > s, saved, { timeout: MINUTE });
+  const losses = await page.locator('[data-testid="loss-chart"] polyline.train').getAttribute('data-losses');
+  assert.ok(losses.split(',').length > saved, 'the chart keeps the losses from before the reload');
+  await phase(page, 'done');
+  assert.equal(await number(page, 'step'), 300);
+  const all = (await page.locator('[data-testid="loss-chart"] polyline.train').getAttribute('data-losses')).split(',');
+  assert.equal(all.length, 300, 'one loss per step, across the reload');
+  assert.ok(Number(all.at(-1)) < Number(all[0]) - 1, 'the curve went on falling');
+  await byTestId(page, 'after-samples').locator('[data-testid="sample"]').first().waitFor();
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('a loss that becomes NaN stops training with a message and keeps the last good autosave', async () => {
+  // A good run, paused: the pause autosaves it.
+  const good = await studio('preset=tiny&steps=500');
+  await byTestId(good, 'train').click();
+  await good.waitForFunction(() => Number(document.querySelector('[data-testid="step"]').textContent) >= 10, null, { timeout: MINUTE });
+  await byTestId(good, 'pause').click();
+  await byTestId(good, 'autosaved').filter({ hasText: 'autosaved at step' }).waitFor({ timeout: MINUTE });
+  const kept = Number((await byTestId(good, 'autosaved').textContent()).match(/\d+/)[0]);
+
+  // In the same browser profile, a run with an absurd learning rate diverges at once.
+  const page = good;
+  await page.goto(`${env.server.url}/?backend=cpu&preset=tiny&steps=500&lr=1e30`);
+  await byTestId(page, 'backend').filter({ hasText: 'CPU' }).waitFor({ timeout: MINUTE });
+  await byTestId(page, 'train').click();
+  await byTestId(page, 'error').filter({ hasText: /diverged/ }).waitFor({ timeout: MINUTE });
+  assert.match(await byTestId(page, 'error').textContent(), /became (NaN|inf)/);
+  await phase(page, 'failed');
+  await byTestId(page, 'resume-run').waitFor({ timeout: MINUTE });
+  assert.match(await page.locator('.saved-run').textContent(), new RegExp(`step ${kept} of 500`));
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
