@@ -8,6 +8,10 @@ pub struct TrainConfig {
     /// Sequences per step; each is `block_size` tokens long.
     pub batch_size: usize,
     pub max_steps: usize,
+    /// A time budget: the run ends after this many minutes of training (or at `max_steps`).
+    /// The trainer has no clock; whoever runs the loop enforces it.
+    #[serde(default)]
+    pub max_minutes: Option<f64>,
     /// Peak learning rate, reached after `warmup_steps`, then cosine-decayed to `min_learning_rate`.
     pub learning_rate: f64,
     pub min_learning_rate: f64,
@@ -77,6 +81,7 @@ impl Preset {
             warmup_steps: 20,
             weight_decay: 0.01,
             max_grad_norm: Some(1.0),
+            max_minutes: None,
             eval_batches: 4,
             eval_interval: 100,
             seed: 1337,

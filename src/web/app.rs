@@ -57,11 +57,10 @@ pub fn App() -> impl IntoView {
     });
 
     let lab: StoredValue<Option<Lab>, LocalStorage> = StoredValue::new_local(None);
-    match Lab::start(move |event, bytes| state.apply(event, bytes)) {
-        Ok(started) => {
-            started.send(&Command::Init { backend: choice.param().into() }, None);
-            lab.set_value(Some(started));
-        }
+    match Lab::start(Command::Init { backend: choice.param().into() }, move |event, bytes| {
+        state.apply(event, bytes)
+    }) {
+        Ok(started) => lab.set_value(Some(started)),
         Err(message) => state.error.set(Some(format!("the training worker could not start: {message}"))),
     }
     let send = move |command: Command| lab.with_value(|lab| lab.as_ref().map(|lab| lab.send(&command, None)));

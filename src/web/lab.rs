@@ -1,7 +1,7 @@
 //! The page and the worker that trains talk in these messages: serde JSON in a `json` field, and
 //! a checkpoint's bytes in a `bytes` field when one travels with it.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Object, Reflect, Uint8Array};
@@ -171,47 +171,100 @@ pub fn decode<T: DeserializeOwned>(data: &JsValue) -> Option<(T, Option<Vec<u8>>
 }
 
 /// The page's end: starts the worker and passes messages both ways. Commands sent before the
-/// worker has loaded wait for it.
+/// worker has loaded wait for it. A worker that dies (a panic, a lost GPU) is reported, the run
+/// marked failed, and a new worker started, from which the run resumes at its last autosave.
 pub struct Lab {
-    worker: Worker,
-    waiting: Rc<RefCell<Option<Vec<JsValue>>>>,
+    inner: Rc<Inner>,
 }
 
+type OnEvent = Box<dyn FnMut(Event, Option<Vec<u8>>)>;
+
+struct Inner {
+    worker: RefCell<Option<Worker>>,
+    /// Messages held until the worker says it is ready; `None` once it has.
+    waiting: RefCell<Option<Vec<JsValue>>>,
+    on_event: RefCell<OnEvent>,
+    /// The first message of every worker.
+    init: Command,
+    restarts: Cell<u32>,
+}
+
+/// A worker that dies this often is not started again.
+const MAX_RESTARTS: u32 = 3;
+
 impl Lab {
-    pub fn start(on_event: impl FnMut(Event, Option<Vec<u8>>) + 'static) -> Result<Lab, String> {
-        let worker = worker::start("training_worker")?;
-        let waiting = Rc::new(RefCell::new(Some(Vec::new())));
-        let on_event = Rc::new(RefCell::new(on_event));
-        let (flush_to, flush, events) = (worker.clone(), waiting.clone(), on_event.clone());
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let data = event.data();
-            if data.as_string().as_deref() == Some("ready") {
-                for message in flush.borrow_mut().take().unwrap_or_default() {
-                    let _ = flush_to.post_message(&message);
-                }
-            } else if let Some((event, bytes)) = decode(&data) {
-                (events.borrow_mut())(event, bytes);
-            }
+    pub fn start(
+        init: Command,
+        on_event: impl FnMut(Event, Option<Vec<u8>>) + 'static,
+    ) -> Result<Lab, String> {
+        let inner = Rc::new(Inner {
+            worker: RefCell::new(None),
+            waiting: RefCell::new(None),
+            on_event: RefCell::new(Box::new(on_event)),
+            init,
+            restarts: Cell::new(0),
         });
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        on_message.forget(); // the worker lives as long as the page
-        let on_error = Closure::<dyn FnMut(JsValue)>::new(move |error: JsValue| {
-            let reason = Reflect::get(&error, &"message".into()).ok().and_then(|m| m.as_string());
-            let message = format!("the training worker stopped: {}", reason.unwrap_or_default());
-            (on_event.borrow_mut())(Event::Error { message }, None);
-        });
-        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        on_error.forget();
-        Ok(Lab { worker, waiting })
+        connect(&inner)?;
+        Ok(Lab { inner })
     }
 
     pub fn send(&self, command: &Command, bytes: Option<&[u8]>) {
-        let message = encode(command, bytes);
-        match self.waiting.borrow_mut().as_mut() {
-            Some(queue) => queue.push(message),
-            None => {
-                let _ = self.worker.post_message(&message);
-            }
+        self.inner.send(encode(command, bytes));
+    }
+}
+
+impl Inner {
+    fn send(&self, message: JsValue) {
+        if let Some(queue) = self.waiting.borrow_mut().as_mut() {
+            queue.push(message);
+        } else if let Some(worker) = self.worker.borrow().as_ref() {
+            let _ = worker.post_message(&message);
         }
     }
+
+    fn emit(&self, event: Event) {
+        (self.on_event.borrow_mut())(event, None);
+    }
+}
+
+/// Starts a worker for `inner` and sends it the init command.
+fn connect(inner: &Rc<Inner>) -> Result<(), String> {
+    let worker = worker::start("training_worker")?;
+    *inner.waiting.borrow_mut() = Some(vec![encode(&inner.init, None)]);
+    let this = Rc::downgrade(inner);
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        let Some(inner) = this.upgrade() else { return };
+        let data = event.data();
+        if data.as_string().as_deref() == Some("ready") {
+            let waiting = inner.waiting.borrow_mut().take().unwrap_or_default();
+            waiting.into_iter().for_each(|message| inner.send(message));
+        } else if let Some((event, bytes)) = decode(&data) {
+            (inner.on_event.borrow_mut())(event, bytes);
+        }
+    });
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget(); // lives as long as the worker
+    let this = Rc::downgrade(inner);
+    let on_error = Closure::<dyn FnMut(JsValue)>::new(move |error: JsValue| {
+        let Some(inner) = this.upgrade() else { return };
+        let reason =
+            Reflect::get(&error, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_default();
+        if let Some(dead) = inner.worker.borrow_mut().take() {
+            dead.terminate();
+        }
+        let restarts = inner.restarts.get() + 1;
+        inner.restarts.set(restarts);
+        let restarted = restarts <= MAX_RESTARTS && connect(&inner).is_ok();
+        let next = if restarted {
+            "It was started again: resume the run from its last autosave."
+        } else {
+            "Reload the page to resume the run from its last autosave."
+        };
+        inner.emit(Event::Error { message: format!("the training worker stopped ({reason}). {next}") });
+        inner.emit(Event::Phase(Phase::Failed));
+    });
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    on_error.forget();
+    *inner.worker.borrow_mut() = Some(worker);
+    Ok(())
 }

@@ -62,6 +62,8 @@ struct Run {
     phase: Phase,
     /// When the current stretch of training began: `(time, step)`, for tokens/s and time left.
     clock: (f64, usize),
+    /// Milliseconds trained before the current stretch (pauses do not count).
+    trained_before_ms: f64,
     unsent: Vec<(usize, f32)>,
     last_progress_ms: f64,
     corpus_saved: bool,
@@ -128,6 +130,9 @@ impl Worker {
             Command::Train(spec) => self.start(*spec).await?,
             Command::ResumeSaved => self.resume().await?,
             Command::Pause if self.training() => {
+                if let Some(run) = &mut self.run {
+                    run.trained_before_ms = run.trained_ms();
+                }
                 self.set_phase(Phase::Paused);
                 self.autosave().await;
             }
@@ -249,7 +254,9 @@ impl Worker {
             }
             self.autosave().await;
         }
-        if step >= config.max_steps
+        let out_of_time =
+            self.run.as_ref().zip(config.max_minutes).is_some_and(|(run, m)| run.trained_ms() >= m * 60e3);
+        if (step >= config.max_steps || out_of_time)
             && let Err(message) = self.finish(Phase::Done).await
         {
             self.fail(message);
@@ -268,7 +275,7 @@ impl Worker {
             learning_rate: run.trainer.learning_rate(),
             grad_norm,
             tokens_per_second: steps * run.trainer.tokens_per_step() as f64 / seconds,
-            seconds_left: seconds / steps * run.trainer.config().max_steps.saturating_sub(step) as f64,
+            seconds_left: run.seconds_left(seconds / steps),
         };
         run.last_progress_ms = now_ms();
         self.post(&event, None);
@@ -428,11 +435,25 @@ impl Run {
             history,
             phase: Phase::Idle,
             clock,
+            trained_before_ms: 0.0,
             unsent: Vec::new(),
             last_progress_ms: 0.0,
             corpus_saved,
             last_autosave: None,
         }
+    }
+
+    /// Until `max_steps` at `seconds_per_step`, or the time budget runs out, whichever comes first.
+    fn seconds_left(&self, seconds_per_step: f64) -> f64 {
+        let config = self.trainer.config();
+        let by_steps = seconds_per_step * config.max_steps.saturating_sub(self.trainer.step_count()) as f64;
+        let by_time =
+            config.max_minutes.map_or(f64::INFINITY, |m| (m * 60.0 - self.trained_ms() / 1e3).max(0.0));
+        by_steps.min(by_time)
+    }
+
+    fn trained_ms(&self) -> f64 {
+        self.trained_before_ms + now_ms() - self.clock.0
     }
 
     fn info(&self) -> CheckpointInfo {

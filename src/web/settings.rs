@@ -56,6 +56,8 @@ pub fn TrainingSettings(training: RwSignal<TrainConfig>, #[prop(into)] busy: Sig
     view! {
         <section class="settings training-settings">
             {number("steps", "max-steps", training, |t| t.max_steps as f64, |t, v| t.max_steps = v as usize, "1", busy)}
+            {number("or minutes (0: no limit)", "max-minutes", training, |t| t.max_minutes.unwrap_or(0.0),
+                |t, v| t.max_minutes = (v > 0.0).then_some(v), "any", busy)}
             {number("batch", "batch-size", training, |t| t.batch_size as f64, |t, v| t.batch_size = v as usize, "1", busy)}
             {number("learning rate", "learning-rate", training, |t| t.learning_rate, |t, v| t.learning_rate = v, "any", busy)}
             {number("warmup steps", "warmup-steps", training, |t| t.warmup_steps as f64, |t, v| t.warmup_steps = v as usize, "1", busy)}

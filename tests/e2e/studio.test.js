@@ -161,3 +161,36 @@ test('a loss that becomes NaN stops training with a message and keeps the last g
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
+
+test('a time budget ends the run after its minutes, whatever the steps', async () => {
+  const page = await studio('preset=tiny&steps=1000000');
+  await byTestId(page, 'max-minutes').fill('0.05'); // 3 seconds
+  const started = Date.now();
+  await byTestId(page, 'train').click();
+  await phase(page, 'done');
+  const step = await number(page, 'step');
+  assert.ok(step > 5 && step < 1_000_000, `stopped at step ${step}`);
+  assert.ok(Date.now() - started < 2 * MINUTE);
+  await byTestId(page, 'download-checkpoint').waitFor();
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('a training worker that dies is reported and started again, and the run resumes from its autosave', async () => {
+  const page = await studio('preset=tiny&steps=300');
+  await byTestId(page, 'eval-interval').fill('20');
+  await byTestId(page, 'train').click();
+  await byTestId(page, 'autosaved').filter({ hasText: /step ([4-9]\d|\d{3})/ }).waitFor({ timeout: 2 * MINUTE });
+  // What a lost GPU does to the worker: an error it does not catch.
+  const trainer = page.workers().at(-1);
+  await trainer.evaluate(() => setTimeout(() => { throw new Error('simulated device loss'); }));
+  await byTestId(page, 'error').filter({ hasText: /training worker stopped.*simulated device loss.*started again/ })
+    .waitFor({ timeout: MINUTE });
+  await phase(page, 'failed');
+  await byTestId(page, 'resume-run').click();
+  await phase(page, 'done');
+  assert.equal(await number(page, 'step'), 300);
+  assert.equal(await byTestId(page, 'error').count(), 0, 'the resumed run ended well');
+  assert.deepEqual(page.problems.filter((p) => !p.includes('simulated device loss')), []);
+  await page.context().close();
+});
