@@ -20,3 +20,6 @@ step "browser"
 node tests/e2e/bench.js cpu "$preset" "$browser_steps"
 # A software WebGPU adapter is ~100x slower than the CPU: few steps suffice.
 node tests/e2e/bench.js webgpu "$preset" 6
+
+step "generation (KV cache vs full recompute)"
+cargo run --release --example generate_bench -- cpu "$preset" 40 3

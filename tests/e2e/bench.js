@@ -1,6 +1,6 @@
 // Browser training benchmark: `node tests/e2e/bench.js [webgpu|cpu] [preset] [steps]` after
-// `trunk build --release`. Times each step from the page's step counter, which the page updates
-// after reading the loss back; prints the median of the steps after warm-up.
+// `trunk build --release`. Times the steps from the page's step counter, which the training
+// worker reports at most every 100 ms; prints the median time per step after warm-up.
 import { serve, launch, openPage, byTestId } from './harness.js';
 
 const [backend = 'cpu', preset = 'tutorial', steps = '40'] = process.argv.slice(2);
@@ -33,7 +33,8 @@ try {
   }
   const warm = deltas.slice(Math.min(10, Math.floor(deltas.length / 2))).sort((a, b) => a - b);
   const median = warm[Math.floor(warm.length / 2)];
-  const tokensPerStep = Number(await page.locator('[data-tokens-per-step]').getAttribute('data-tokens-per-step'));
+  const tokensPerStep = Number(await byTestId(page, 'batch-size').inputValue()) *
+    Number(await byTestId(page, 'context').inputValue());
   console.log(`browser backend=${backend} (${label}) preset=${preset} steps=${steps}: ` +
     `median ${median.toFixed(1)} ms/step over ${warm.length} warm steps, ` +
     `${(tokensPerStep / median * 1000).toFixed(0)} tokens/s`);

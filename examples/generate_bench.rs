@@ -1,0 +1,89 @@
+//! Generation benchmark: tokens per second with the KV cache (`Generator`, the page's path)
+//! against recomputing the whole context for every token, interleaved, medians of the rounds.
+//!
+//! `cargo run --release --example generate_bench -- [cpu|wgpu|gpu] [tiny|tutorial|small] [tokens] [rounds]`
+
+use std::time::Instant;
+
+use burn::prelude::*;
+use burn::tensor::DeviceKind;
+use burn::tensor::wgpu::WgpuBackend;
+use gptlab::model::Gpt;
+use gptlab::sample::{Generator, SampleConfig, pick};
+use gptlab::train::Preset;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let backend = args.first().map_or("cpu", String::as_str);
+    let preset = Preset::from_name(args.get(1).map_or("tutorial", String::as_str)).expect("preset");
+    let tokens: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(100);
+    let rounds: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(5);
+    let device = match backend {
+        "cpu" => Device::flex(),
+        "wgpu" => Device::wgpu_options()
+            .device_kind(DeviceKind::Cpu)
+            .graphics_api(WgpuBackend::Vulkan)
+            .init()
+            .expect("no Vulkan device (lavapipe)"),
+        "gpu" => Device::wgpu_options().init().expect("no GPU"),
+        other => panic!("unknown backend {other}: cpu, wgpu (lavapipe) or gpu"),
+    };
+    let config = preset.model(256);
+    device.seed(1);
+    let model = Gpt::new(&config, &device);
+    let prompt: Vec<u32> = b"two plus three equals".iter().map(|&b| b as u32).collect();
+    let sampling = SampleConfig { max_new_tokens: tokens, temperature: 0.8, seed: 3, ..Default::default() };
+
+    let (mut cached, mut recomputed) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        cached.push(time(|| cached_run(&model, &prompt, &sampling)));
+        recomputed.push(time(|| recompute_run(&model, &prompt, &sampling, &device)));
+    }
+    let (cached, recomputed) = (median(cached), median(recomputed));
+    println!(
+        "backend={backend} preset={} context={} tokens={tokens} rounds={rounds}: KV cache {:.0} tokens/s, \
+         full recompute {:.0} tokens/s ({:.1}x)",
+        preset.name(),
+        config.block_size,
+        tokens as f64 / cached,
+        tokens as f64 / recomputed,
+        recomputed / cached,
+    );
+}
+
+fn time(run: impl FnOnce() -> usize) -> f64 {
+    let start = Instant::now();
+    assert!(run() > 0);
+    start.elapsed().as_secs_f64()
+}
+
+fn median(mut seconds: Vec<f64>) -> f64 {
+    seconds.sort_by(f64::total_cmp);
+    seconds[seconds.len() / 2]
+}
+
+fn cached_run(model: &Gpt, prompt: &[u32], config: &SampleConfig) -> usize {
+    let mut generator = Generator::new(model, prompt, config.clone()).unwrap();
+    let mut count = 0;
+    while pollster::block_on(generator.next_token()).unwrap().is_some() {
+        count += 1;
+    }
+    count
+}
+
+/// What generation cost before the cache: the whole (cropped) context through the model per token.
+fn recompute_run(model: &Gpt, prompt: &[u32], config: &SampleConfig, device: &Device) -> usize {
+    let mut rng = StdRng::seed_from_u64(config.seed);
+    let mut tokens = prompt.to_vec();
+    for _ in 0..config.max_new_tokens {
+        let context = &tokens[tokens.len().saturating_sub(model.block_size())..];
+        let ids: Vec<i64> = context.iter().map(|&t| t as i64).collect();
+        let logits = model.forward(Tensor::from_data(TensorData::new(ids, [1, context.len()]), device));
+        let [_, t, vocab] = logits.dims();
+        let last = logits.narrow(1, t - 1, 1).reshape([vocab]).into_data().try_to_vec::<f32>().unwrap();
+        tokens.push(pick(&last, config, &mut rng));
+    }
+    tokens.len() - prompt.len()
+}
