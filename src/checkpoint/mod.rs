@@ -176,6 +176,17 @@ pub fn load(bytes: &[u8], device: &Device) -> Result<(Gpt, CheckpointInfo), Chec
             info.model.vocab_size
         )));
     }
+    // A model is built before its tensors are read: refuse a config that the file's bytes cannot
+    // hold, so a lying header cannot make the page allocate gigabytes.
+    let needed = info.model.param_count().saturating_mul(size_of::<f32>());
+    if needed > bytes.len() {
+        return Err(CheckpointError::BadModel(format!(
+            "its model has {} parameters ({} MB) but the file is only {} MB",
+            info.model.param_count(),
+            needed / 1_000_000,
+            bytes.len() / 1_000_000
+        )));
+    }
     let file = SafeTensors::deserialize(bytes).map_err(|e| CheckpointError::NotSafetensors(e.to_string()))?;
     let mut reader = ParamReader::new(&file, device);
     let model = Gpt::new(&info.model, device).map(&mut reader);

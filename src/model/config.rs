@@ -54,12 +54,14 @@ impl GptConfig {
     }
 
     /// Parameters of the model this config builds (the head is tied to the token embedding).
+    /// Saturates rather than overflows: a config read from an untrusted file may be absurd.
     pub fn param_count(&self) -> usize {
         let d = self.n_embd;
-        let embeddings = (self.vocab_size + self.block_size) * d;
-        let layer_norm = 2 * d;
-        let attention = (d * 3 * d + 3 * d) + (d * d + d);
-        let mlp = (d * 4 * d + 4 * d) + (4 * d * d + d);
-        embeddings + self.n_layer * (2 * layer_norm + attention + mlp) + layer_norm
+        let embeddings = self.vocab_size.saturating_add(self.block_size).saturating_mul(d);
+        // Per layer: two LayerNorms (4d), attention (3d² + 3d, then d² + d) and the MLP
+        // (4d² + 4d, then 4d² + d).
+        let per_layer = d.saturating_mul(d).saturating_mul(12).saturating_add(d.saturating_mul(13));
+        let final_layer_norm = d.saturating_mul(2);
+        embeddings.saturating_add(self.n_layer.saturating_mul(per_layer)).saturating_add(final_layer_norm)
     }
 }

@@ -8,6 +8,7 @@ mod model;
 mod sampling;
 mod tokenize;
 mod training;
+mod untrusted;
 
 use burn::prelude::*;
 use gptlab::model::{Gpt, GptConfig};
