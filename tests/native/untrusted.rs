@@ -100,7 +100,7 @@ fn no_random_or_mutated_file_makes_loading_panic() {
 fn a_config_larger_than_the_file_is_refused_before_anything_is_allocated() {
     let valid = valid_file();
     let huge = with_sizes(&valid, [256, 16, 2, 1 << 20]); // a trillion parameters in a small file
-    let error = checkpoint::load(&huge, &Device::flex()).err().expect("refused").to_string();
+    let error = checkpoint::load(&huge, &Device::flex()).expect_err("refused").to_string();
     assert!(error.contains("parameters") && error.contains("the file is only"), "{error}");
     let overflowing = with_sizes(&valid, [usize::MAX, usize::MAX, usize::MAX, usize::MAX]);
     assert!(checkpoint::load(&overflowing, &Device::flex()).is_err());
