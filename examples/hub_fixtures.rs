@@ -198,10 +198,22 @@ fn write_text_repo(text: &str) {
     // The viewer would offer this repository too; it has no configs the page needs here.
 }
 
-/// Models with a `tokenizer.json`: a GPT-2 style one, and one that does not parse.
+/// Models with a `tokenizer.json`: a small GPT-2 (weights and config from
+/// `tests/python/gpt2_reference.py make-fixture tests/fixtures/gpt2`) with a GPT-2 style
+/// tokenizer, and one whose tokenizer does not parse.
 fn write_tokenizers() {
     let gpt2_style = fs::read("tests/fixtures/tokenizer-gpt2-style.json").unwrap();
     write("hub/gptlab/tiny-gpt2/resolve/main/tokenizer.json", &gpt2_style);
+    let weights = fs::read("tests/fixtures/gpt2/model.safetensors").unwrap();
+    let config = fs::read_to_string("tests/fixtures/gpt2/config.json").unwrap();
+    write("hub/gptlab/tiny-gpt2/resolve/main/model.safetensors", &weights);
+    write("hub/gptlab/tiny-gpt2/resolve/main/config.json", config.as_bytes());
+    // The same files with an activation gptlab's blocks do not have.
+    let mut relu: Value = serde_json::from_str(&config).unwrap();
+    relu["activation_function"] = json!("relu");
+    write("hub/gptlab/tiny-relu/resolve/main/model.safetensors", &weights);
+    write_json("hub/gptlab/tiny-relu/resolve/main/config.json", &relu);
+    write("hub/gptlab/tiny-relu/resolve/main/tokenizer.json", &gpt2_style);
     write("hub/gptlab/garbled/resolve/main/tokenizer.json", b"{\"version\": \"1.0\", \"model\": ");
 }
 

@@ -42,6 +42,12 @@ if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$bindgen_versio
 fi
 
 if [ "${1:-}" = "--browser-tests" ]; then
+  # numpy and safetensors for the independent GPT-2 check of the Hugging Face export.
+  if ! python3 -c 'import numpy, safetensors' 2>/dev/null; then
+    step "installing numpy and safetensors (pip)"
+    python3 -m pip install --quiet numpy safetensors \
+      || python3 -m pip install --quiet --user --break-system-packages numpy safetensors
+  fi
   # Chromium for the browser tests; Mesa's lavapipe gives native wgpu a Vulkan device without a GPU.
   apt_install chromium mesa-vulkan-drivers libvulkan1
   if [ ! -d "$root/tests/e2e/node_modules" ]; then

@@ -3,6 +3,7 @@
 //! training state, each as JSON under a `gptlab.*` key, plus a format version. A saved run (an
 //! autosave) also holds AdamW's moments, as `optimizer.moment_1.<path>` and `optimizer.moment_2.<path>`.
 
+mod gpt2;
 mod params;
 
 use std::collections::{BTreeMap, HashMap};
@@ -16,7 +17,8 @@ use crate::data::Prompts;
 use crate::model::{Gpt, GptConfig};
 use crate::tokenize::Tokenizer;
 use crate::train::{Moments, TrainConfig, moments};
-use params::{ParamReader, ParamWriter};
+pub use gpt2::{HfGpt2, export as export_gpt2, import as import_gpt2, zip as zip_gpt2};
+use params::{Naming, ParamReader, ParamWriter};
 
 /// Bumped when a change would make older readers misread a file.
 pub const FORMAT_VERSION: u32 = 1;
@@ -86,6 +88,8 @@ pub enum CheckpointError {
     BadModel(String),
     #[error("the checkpoint's tensors do not fit its model: {0}")]
     Mismatch(String),
+    #[error("this is not a GPT-2 model gptlab can run: {0}")]
+    NotGpt2(String),
     #[error("reading the weights back from the GPU failed: {0}")]
     ReadBack(String),
 }
@@ -121,6 +125,23 @@ async fn serialize(
     info: &CheckpointInfo,
     optimizer_time: Option<usize>,
 ) -> Result<Vec<u8>, CheckpointError> {
+    let mut metadata = HashMap::from([
+        (KEY_VERSION.to_string(), FORMAT_VERSION.to_string()),
+        (KEY_MODEL.to_string(), to_json(&info.model)),
+        (KEY_TOKENIZER.to_string(), to_json(&info.tokenizer)),
+        (KEY_TRAINING.to_string(), to_json(&info.training)),
+    ]);
+    if let Some(time) = optimizer_time {
+        metadata.insert(KEY_OPTIMIZER_TIME.to_string(), time.to_string());
+    }
+    write_safetensors(tensors, metadata).await
+}
+
+/// Reads `tensors` back from the device and writes them, as F32, into a safetensors file.
+async fn write_safetensors(
+    tensors: Vec<(String, Vec<usize>, Tensor<1>)>,
+    metadata: HashMap<String, String>,
+) -> Result<Vec<u8>, CheckpointError> {
     let mut bytes = Vec::with_capacity(tensors.len());
     for (name, shape, tensor) in tensors {
         let data = tensor.into_data_async().await;
@@ -132,15 +153,6 @@ async fn serialize(
         let view = TensorView::new(Dtype::F32, shape.clone(), bytes).expect("shape matches data");
         (name.clone(), view)
     });
-    let mut metadata = HashMap::from([
-        (KEY_VERSION.to_string(), FORMAT_VERSION.to_string()),
-        (KEY_MODEL.to_string(), to_json(&info.model)),
-        (KEY_TOKENIZER.to_string(), to_json(&info.tokenizer)),
-        (KEY_TRAINING.to_string(), to_json(&info.training)),
-    ]);
-    if let Some(time) = optimizer_time {
-        metadata.insert(KEY_OPTIMIZER_TIME.to_string(), time.to_string());
-    }
     safetensors::serialize(views, Some(metadata)).map_err(|e| CheckpointError::NotSafetensors(e.to_string()))
 }
 
@@ -169,26 +181,10 @@ pub fn read_info(bytes: &[u8]) -> Result<CheckpointInfo, CheckpointError> {
 pub fn load(bytes: &[u8], device: &Device) -> Result<(Gpt, CheckpointInfo), CheckpointError> {
     let info = read_info(bytes)?;
     info.model.validate().map_err(|e| CheckpointError::BadModel(e.to_string()))?;
-    if info.tokenizer.vocab_size() != info.model.vocab_size {
-        return Err(CheckpointError::BadModel(format!(
-            "its tokenizer has {} tokens but its model expects {}",
-            info.tokenizer.vocab_size(),
-            info.model.vocab_size
-        )));
-    }
-    // A model is built before its tensors are read: refuse a config that the file's bytes cannot
-    // hold, so a lying header cannot make the page allocate gigabytes.
-    let needed = info.model.param_count().saturating_mul(size_of::<f32>());
-    if needed > bytes.len() {
-        return Err(CheckpointError::BadModel(format!(
-            "its model has {} parameters ({} MB) but the file is only {} MB",
-            info.model.param_count(),
-            needed / 1_000_000,
-            bytes.len() / 1_000_000
-        )));
-    }
+    check_tokenizer_fits(&info.tokenizer, &info.model)?;
+    check_file_backs(&info.model, bytes, size_of::<f32>())?;
     let file = SafeTensors::deserialize(bytes).map_err(|e| CheckpointError::NotSafetensors(e.to_string()))?;
-    let mut reader = ParamReader::new(&file, device);
+    let mut reader = ParamReader::new(&file, Naming::gptlab(), device);
     let model = Gpt::new(&info.model, device).map(&mut reader);
     reader.finish().map_err(CheckpointError::Mismatch)?;
     Ok((model, info))
@@ -223,6 +219,34 @@ pub fn load_moments(bytes: &[u8], device: &Device) -> Result<BTreeMap<String, Mo
         }
     }
     Ok(loaded)
+}
+
+/// A tokenizer must not make ids the model has no embedding for. (A model may have more rows
+/// than its tokenizer has tokens: the Hub's models often pad the vocabulary.)
+fn check_tokenizer_fits(tokenizer: &Tokenizer, model: &GptConfig) -> Result<(), CheckpointError> {
+    if tokenizer.vocab_size() > model.vocab_size {
+        return Err(CheckpointError::BadModel(format!(
+            "its tokenizer has {} tokens but its model embeds only {}",
+            tokenizer.vocab_size(),
+            model.vocab_size
+        )));
+    }
+    Ok(())
+}
+
+/// A model is built before its tensors are read: refuse a config that the file's bytes cannot
+/// hold at `bytes_per_value`, so a lying header cannot make the page allocate gigabytes.
+fn check_file_backs(model: &GptConfig, bytes: &[u8], bytes_per_value: usize) -> Result<(), CheckpointError> {
+    let needed = model.param_count().saturating_mul(bytes_per_value);
+    if needed > bytes.len() {
+        return Err(CheckpointError::BadModel(format!(
+            "its model has {} parameters ({} MB) but the file is only {} MB",
+            model.param_count(),
+            needed / 1_000_000,
+            bytes.len() / 1_000_000
+        )));
+    }
+    Ok(())
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(

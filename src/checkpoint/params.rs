@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 
 use burn::module::{ModuleMapper, ModuleVisitor, Param};
 use burn::prelude::*;
+use half::{bf16, f16};
 use safetensors::SafeTensors;
 use safetensors::tensor::{Dtype, TensorView};
 
@@ -32,29 +33,44 @@ impl ModuleVisitor for ParamWriter {
     }
 }
 
+/// How a file names the model's parameters.
+pub(super) struct Naming {
+    /// The file's name for a parameter path such as `h.0.ln_1.gamma`.
+    pub name_in_file: Box<dyn Fn(&str) -> String>,
+    /// Tensors the file may hold that are not parameters (and are read elsewhere, or not at all).
+    pub not_a_parameter: fn(&str) -> bool,
+}
+
+impl Naming {
+    /// gptlab's own files: tensors named by parameter path; a saved run's optimizer moments.
+    pub fn gptlab() -> Self {
+        Self { name_in_file: Box::new(str::to_string), not_a_parameter: |n| n.starts_with("optimizer.") }
+    }
+}
+
 /// Replaces every float parameter by the tensor of the same path in a safetensors file,
 /// recording what does not fit instead of panicking.
 pub(super) struct ParamReader<'a> {
     file: &'a SafeTensors<'a>,
     device: &'a Device,
+    naming: Naming,
     path: Vec<String>,
     seen: BTreeSet<String>,
     problems: Vec<String>,
 }
 
 impl<'a> ParamReader<'a> {
-    pub fn new(file: &'a SafeTensors<'a>, device: &'a Device) -> Self {
-        Self { file, device, path: Vec::new(), seen: BTreeSet::new(), problems: Vec::new() }
+    pub fn new(file: &'a SafeTensors<'a>, naming: Naming, device: &'a Device) -> Self {
+        Self { file, device, naming, path: Vec::new(), seen: BTreeSet::new(), problems: Vec::new() }
     }
 
-    /// Every problem found, plus tensors in the file that the model has no place for (the
-    /// optimizer's, in a saved run, have theirs elsewhere).
+    /// Every problem found, plus tensors in the file that the model has no place for.
     pub fn finish(mut self) -> Result<(), String> {
         let extra: Vec<String> = self
             .file
             .names()
             .into_iter()
-            .filter(|n| !self.seen.contains(*n) && !n.starts_with("optimizer."))
+            .filter(|n| !self.seen.contains(*n) && !(self.naming.not_a_parameter)(n))
             .map(str::to_string)
             .collect();
         if !extra.is_empty() {
@@ -63,8 +79,10 @@ impl<'a> ParamReader<'a> {
         if self.problems.is_empty() { Ok(()) } else { Err(self.problems.join("; ")) }
     }
 
-    fn read<const D: usize>(&mut self, name: &str, shape: [usize; D]) -> Option<Tensor<D>> {
-        let Ok(view) = self.file.tensor(name) else {
+    fn read<const D: usize>(&mut self, path: &str, shape: [usize; D]) -> Option<Tensor<D>> {
+        let name = (self.naming.name_in_file)(path);
+        self.seen.insert(name.clone());
+        let Ok(view) = self.file.tensor(&name) else {
             self.problems.push(format!("missing tensor {name}"));
             return None;
         };
@@ -72,7 +90,7 @@ impl<'a> ParamReader<'a> {
             self.problems.push(format!("{name} has shape {:?}, expected {shape:?}", view.shape()));
             return None;
         }
-        match f32_values(&view) {
+        match widened_values(&view) {
             Ok(values) => Some(Tensor::from_data(TensorData::new(values, shape), self.device)),
             Err(problem) => {
                 self.problems.push(format!("{name} {problem}"));
@@ -90,6 +108,17 @@ pub(super) fn f32_values(view: &TensorView) -> Result<Vec<f32>, String> {
     Ok(view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
 }
 
+/// A tensor's values as f32s, widened from the half-precision types the Hub's models often use.
+pub(super) fn widened_values(view: &TensorView) -> Result<Vec<f32>, String> {
+    let halves =
+        |to_f32: fn([u8; 2]) -> f32| view.data().chunks_exact(2).map(|b| to_f32([b[0], b[1]])).collect();
+    match view.dtype() {
+        Dtype::F16 => Ok(halves(|b| f16::from_le_bytes(b).to_f32())),
+        Dtype::BF16 => Ok(halves(|b| bf16::from_le_bytes(b).to_f32())),
+        _ => f32_values(view).map_err(|_| format!("is {:?}, expected F32, F16 or BF16", view.dtype())),
+    }
+}
+
 impl ModuleMapper for ParamReader<'_> {
     fn enter_module(&mut self, name: &str, _container_type: &str) {
         self.path.push(name.to_string());
@@ -103,7 +132,6 @@ impl ModuleMapper for ParamReader<'_> {
         let name = self.path.join(".");
         // The lazy shape: reading `val()` would initialise a tensor only to throw it away.
         let shape: [usize; D] = param.lazy_shape().dims();
-        self.seen.insert(name.clone());
         match self.read(&name, shape) {
             // Keeps the parameter's id and gradient tracking, so a loaded model can train on.
             Some(tensor) => {

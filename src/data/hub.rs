@@ -67,8 +67,14 @@ impl Endpoints {
 
     /// `{hub}/{model}/resolve/main/tokenizer.json`: a model's pretrained tokenizer.
     pub fn tokenizer(&self, model: &str) -> String {
+        self.model_file(model, "tokenizer.json")
+    }
+
+    /// `{hub}/{model}/resolve/main/{file}`: a file of a model repository (`config.json`,
+    /// `model.safetensors`, …).
+    pub fn model_file(&self, model: &str, file: &str) -> String {
         let mut segments: Vec<&str> = model.split('/').collect();
-        segments.extend(["resolve", "main", "tokenizer.json"]);
+        segments.extend(["resolve", "main", file]);
         url(&self.hub, &segments, &[])
     }
 }

@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use tokenizers::models::TrainerWrapper;
-use tokenizers::models::bpe::{BPE, BpeTrainerBuilder};
+use tokenizers::models::bpe::{BPE, BpeTrainerBuilder, Vocab};
 use tokenizers::pre_tokenizers::byte_level::ByteLevel;
 
 use super::TokenizerError;
@@ -50,6 +50,20 @@ impl HfTokenizer {
         Ok(Self { source: "BPE trained here".into(), tokenizer: Box::new(tokenizer) })
     }
 
+    /// The byte tokenizer as a byte-level BPE without merges: token `b` is byte `b`.
+    pub(super) fn bytes() -> Self {
+        let vocab = gpt2_byte_chars().into_iter().enumerate().map(|(byte, c)| (c.to_string(), byte as u32));
+        let bpe = BPE::builder()
+            .vocab_and_merges(vocab.collect::<Vocab>(), Vec::new())
+            .build()
+            .expect("a vocabulary of the 256 byte characters builds");
+        let byte_level = ByteLevel::new(false, true, true);
+        let mut tokenizer = tokenizers::Tokenizer::new(bpe);
+        tokenizer.with_pre_tokenizer(Some(byte_level));
+        tokenizer.with_decoder(Some(byte_level));
+        Self { source: "bytes".into(), tokenizer: Box::new(tokenizer) }
+    }
+
     pub(super) fn from_json(json: &[u8], source: &str) -> Result<Self, TokenizerError> {
         let tokenizer =
             tokenizers::Tokenizer::from_bytes(json).map_err(|e| TokenizerError::Unparsable(e.to_string()))?;
@@ -68,6 +82,10 @@ impl HfTokenizer {
         self.tokenizer.get_vocab_size(true)
     }
 
+    pub(super) fn token_id(&self, token: &str) -> Option<u32> {
+        self.tokenizer.token_to_id(token)
+    }
+
     pub(super) fn encode(&self, text: &str) -> Result<Vec<u32>, TokenizerError> {
         Ok(self.tokenizer.encode(text, false).map_err(failed)?.get_ids().to_vec())
     }
@@ -76,9 +94,21 @@ impl HfTokenizer {
         self.tokenizer.decode(tokens, false).unwrap_or_else(|e| format!("[undecodable: {e}]"))
     }
 
-    fn to_json(&self) -> String {
-        self.tokenizer.to_string(false).unwrap_or_default()
+    pub(super) fn to_json(&self) -> Result<String, TokenizerError> {
+        self.tokenizer.to_string(false).map_err(failed)
     }
+}
+
+/// The printable character GPT-2's byte-level scheme gives each byte, indexed by byte: printable
+/// Latin-1 stands for itself, the other 68 bytes for U+0100 onwards in order. `tokenizers` keeps
+/// this table private, and the byte tokenizer's export needs it in byte order.
+fn gpt2_byte_chars() -> [char; 256] {
+    let printable = |b: u8| matches!(b, b'!'..=b'~' | 0xA1..=0xAC | 0xAE..=0xFF);
+    let mut others = (0x100..).filter_map(char::from_u32);
+    std::array::from_fn(|byte| {
+        let byte = byte as u8;
+        if printable(byte) { char::from(byte) } else { others.next().expect("characters from U+0100 on") }
+    })
 }
 
 fn failed(e: tokenizers::Error) -> TokenizerError {
@@ -87,7 +117,7 @@ fn failed(e: tokenizers::Error) -> TokenizerError {
 
 impl PartialEq for HfTokenizer {
     fn eq(&self, other: &Self) -> bool {
-        self.source == other.source && self.to_json() == other.to_json()
+        self.source == other.source && self.to_json().ok() == other.to_json().ok()
     }
 }
 

@@ -55,6 +55,23 @@ impl Tokenizer {
         }
     }
 
+    /// The `tokenizer.json` Hugging Face's libraries read. The byte tokenizer becomes a byte-level
+    /// BPE without merges whose ids are the bytes, so it encodes every text the same way.
+    pub fn to_hf_json(&self) -> Result<String, TokenizerError> {
+        match self {
+            Tokenizer::Bytes => HfTokenizer::bytes().to_json(),
+            Tokenizer::HuggingFace(hf) => hf.to_json(),
+        }
+    }
+
+    /// The id of a token given by its text, such as `<|endoftext|>`; the byte tokenizer has none.
+    pub fn token_id(&self, token: &str) -> Option<u32> {
+        match self {
+            Tokenizer::Bytes => None,
+            Tokenizer::HuggingFace(hf) => hf.token_id(token),
+        }
+    }
+
     /// What the tokenizer is, in a few words for the page.
     pub fn describe(&self) -> String {
         match self {

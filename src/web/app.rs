@@ -10,6 +10,7 @@ use super::dataset::DatasetPanel;
 use super::lab::{Command, Lab, Phase, RunSpec, Sample};
 use super::run::RunState;
 use super::settings::{ModelSettings, TrainingSettings};
+use super::share::SharePanel;
 use super::storage;
 use super::studio::SamplingTool;
 use super::tokenizer::TokenizerPanel;
@@ -64,6 +65,19 @@ pub fn App() -> impl IntoView {
         Err(message) => state.error.set(Some(format!("the training worker could not start: {message}"))),
     }
     let send = move |command: Command| lab.with_value(|lab| lab.as_ref().map(|lab| lab.send(&command, None)));
+    let send_bytes = move |command: Command, bytes: Option<Vec<u8>>| {
+        lab.with_value(|lab| lab.as_ref().map(|lab| lab.send(&command, bytes.as_deref())));
+    };
+    // A loaded model brings its sizes and tokenizer: training then fine-tunes it, unless the
+    // user unticks that.
+    let fine_tune = RwSignal::new(false);
+    Effect::new(move || {
+        if let Some(loaded) = state.loaded.get() {
+            model.set(loaded.model);
+            tokenizer.set(loaded.tokenizer);
+            fine_tune.set(true);
+        }
+    });
 
     let ready = move || state.device.with(Option::is_some);
     let busy = move || !ready() || state.phase.get().busy();
@@ -76,6 +90,7 @@ pub fn App() -> impl IntoView {
             train: training.get_untracked(),
             tokenizer: tokenizer.get_untracked(),
             corpus: corpus.get_untracked(),
+            fine_tune: fine_tune.get_untracked() && state.loaded.with_untracked(Option::is_some),
         };
         let limit = state.device.with_untracked(|d| d.as_ref().and_then(|d| d.max_buffer_bytes));
         if let Some(Err(e)) = limit.map(|limit| check_buffer_limit(&spec.model, spec.train.batch_size, limit))
@@ -105,10 +120,7 @@ pub fn App() -> impl IntoView {
                 Ok(bytes) => {
                     state.error.set(None);
                     // The worker hands the file back to download once it has loaded.
-                    lab.with_value(|lab| {
-                        let command = Command::Load { file_name: file.name() };
-                        lab.as_ref().map(|lab| lab.send(&command, Some(&bytes)))
-                    });
+                    send_bytes(Command::Load { file_name: file.name() }, Some(bytes));
                 }
                 Err(message) => state.error.set(Some(message)),
             }
@@ -169,8 +181,16 @@ pub fn App() -> impl IntoView {
                 <label>"Load a checkpoint "
                     <input data-testid="load-checkpoint" type="file" accept=".safetensors" prop:disabled=busy on:change=load />
                 </label>
-                {move || state.loaded.get().map(|text| view! { <p class="loaded">"Loaded " {text}</p> })}
+                {move || state.loaded.get().map(|loaded| view! {
+                    <p data-testid="model-card" class="loaded">"Loaded " {loaded.description}</p>
+                    <label>
+                        <input data-testid="fine-tune" type="checkbox" prop:checked=move || fine_tune.get()
+                            prop:disabled=busy on:change=move |ev| fine_tune.set(event_target_checked(&ev)) />
+                        " Train fine-tunes this model (its sizes and tokenizer)"
+                    </label>
+                })}
             </section>
+            <SharePanel state=state endpoints=endpoints send=send_bytes busy=Signal::derive(busy) />
             {move || state.error.get().map(|message| view! {
                 <p data-testid="error" class="error" role="alert">{message}</p>
             })}

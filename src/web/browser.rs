@@ -3,7 +3,7 @@
 use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, BlobPropertyBag, File, Url, UrlSearchParams};
+use web_sys::{Blob, BlobPropertyBag, File, HtmlAnchorElement, Url, UrlSearchParams};
 
 /// A query parameter of the page's URL, e.g. `preset` in `?preset=tiny`.
 pub fn url_param(name: &str) -> Option<String> {
@@ -61,6 +61,23 @@ pub fn object_url(bytes: &[u8], mime: &str) -> Result<String, String> {
     options.set_type(mime);
     let blob = Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(describe)?;
     Url::create_object_url_with_blob(&blob).map_err(describe)
+}
+
+/// Saves `bytes` as a download named `file_name`, as a click on a download link would.
+pub fn save_file(bytes: &[u8], file_name: &str, mime: &str) -> Result<(), String> {
+    let url = object_url(bytes, mime)?;
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("the page has no document")?;
+    let link: HtmlAnchorElement = document.create_element("a").map_err(describe)?.unchecked_into();
+    link.set_href(&url);
+    link.set_download(file_name);
+    link.click();
+    // The download has taken the blob's URL; revoking it later frees the bytes.
+    let revoke = wasm_bindgen::closure::Closure::once_into_js(move || revoke_object_url(&url));
+    let window = web_sys::window().ok_or("the page has no window")?;
+    window
+        .set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 60_000)
+        .map_err(describe)?;
+    Ok(())
 }
 
 pub fn revoke_object_url(url: &str) {

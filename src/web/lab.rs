@@ -42,6 +42,14 @@ pub enum Command {
     Load {
         file_name: String,
     },
+    /// A GPT-2 in the Hub's layout: its `model.safetensors` beside the message.
+    ImportGpt2 {
+        model_id: String,
+        config_json: String,
+        tokenizer_json: String,
+    },
+    /// The current model in the Hub's GPT-2 layout, as a zip.
+    ExportGpt2,
 }
 
 /// Everything a new run needs.
@@ -51,6 +59,9 @@ pub struct RunSpec {
     pub train: TrainConfig,
     pub tokenizer: Tokenizer,
     pub corpus: Corpus,
+    /// Train the loaded model further (fine-tune) instead of a fresh one; its own sizes and
+    /// tokenizer then replace `model` and `tokenizer`.
+    pub fine_tune: bool,
 }
 
 /// The sampling tool's settings.
@@ -134,9 +145,15 @@ pub enum Event {
     Checkpoint {
         file_name: String,
     },
-    /// A loaded checkpoint, described.
+    /// A loaded checkpoint, described, with its sizes and tokenizer for the page's settings.
     Loaded {
         description: String,
+        model: GptConfig,
+        tokenizer: Tokenizer,
+    },
+    /// A file to save: the Hugging Face export. Its bytes travel beside the message.
+    Export {
+        file_name: String,
     },
     /// The sampling tool's text so far.
     Generation {

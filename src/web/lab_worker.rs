@@ -12,7 +12,7 @@ use super::backend::{self, BackendChoice};
 use super::browser::{now_ms, sleep_ms};
 use super::lab::{Command, Event, Phase, RunSpec, Sample, SampleSettings, decode, encode};
 use super::storage;
-use crate::checkpoint::{self, CheckpointInfo, History, TrainingState};
+use crate::checkpoint::{self, CheckpointInfo, HfGpt2, History, TrainingState};
 use crate::data::{Corpus, Prompts, arithmetic};
 use crate::model::Gpt;
 use crate::sample::{Generator, SampleConfig, generate, next_token_logits, softmax};
@@ -49,8 +49,8 @@ struct Worker {
     device: Option<Device>,
     max_buffer_bytes: Option<u64>,
     run: Option<Run>,
-    /// A checkpoint the user loaded, to sample from.
-    loaded: Option<(Gpt, Tokenizer)>,
+    /// A checkpoint the user loaded (or a GPT-2 imported), to sample from or fine-tune.
+    loaded: Option<(Gpt, CheckpointInfo)>,
 }
 
 /// A training run and what the page has been told of it.
@@ -149,7 +149,20 @@ impl Worker {
             }
             Command::Generate { prompt, settings } => self.generate(&prompt, settings).await?,
             Command::NextTokens { prompt } => self.next_tokens(prompt).await?,
-            Command::Load { file_name } => self.load(&file_name, &bytes.unwrap_or_default()).await?,
+            Command::Load { file_name } => {
+                let bytes = bytes.unwrap_or_default();
+                let loaded =
+                    checkpoint::load(&bytes, &self.device()?).map_err(|e| format!("{file_name}: {e}"))?;
+                self.show_loaded(&file_name, loaded, Some(bytes)).await?
+            }
+            Command::ImportGpt2 { model_id, config_json, tokenizer_json } => {
+                let files =
+                    HfGpt2 { model_safetensors: bytes.unwrap_or_default(), config_json, tokenizer_json };
+                let imported = checkpoint::import_gpt2(&files, &model_id, &self.device()?)
+                    .map_err(|e| format!("the model {model_id}: {e}"))?;
+                self.show_loaded(&model_id, imported, None).await?
+            }
+            Command::ExportGpt2 => self.export_gpt2().await?,
             Command::Pause => {}
         }
         Ok(())
@@ -164,11 +177,27 @@ impl Worker {
         if let Some(limit) = self.max_buffer_bytes {
             check_buffer_limit(&spec.model, spec.train.batch_size, limit).map_err(|e| e.to_string())?;
         }
-        let RunSpec { model, train, tokenizer, corpus } = spec;
+        let RunSpec { model, train, tokenizer, corpus, fine_tune } = spec;
+        let base = match (fine_tune, &self.loaded) {
+            (false, _) => None,
+            (true, Some((model, info))) => Some((model.clone(), info.clone())),
+            (true, None) => return Err("load a checkpoint or a Hub model first to fine-tune it".into()),
+        };
+        let (model, tokenizer) = match &base {
+            Some((_, info)) => (info.model.clone(), info.tokenizer.clone()),
+            None => (model, tokenizer),
+        };
         let encode = |text: &str| tokenizer.encode(text).map_err(|e| e.to_string());
-        let trainer =
+        let mut trainer =
             Trainer::new(&model, train, encode(&corpus.train)?, encode(&corpus.validation)?, &self.device()?)
                 .map_err(|e| e.to_string())?;
+        if let Some((weights, info)) = base {
+            // The loaded weights, moved onto the trainer's autodiff device by a round trip
+            // through the checkpoint format; the optimizer starts afresh.
+            let bytes = checkpoint::save(&weights, &info).await.map_err(|e| e.to_string())?;
+            let (weights, _) = checkpoint::load(&bytes, trainer.device()).map_err(|e| e.to_string())?;
+            trainer.restore(weights, Default::default(), 0);
+        }
         let max_steps = trainer.config().max_steps;
         self.post(&Event::Started { step: 0, max_steps, history: History::default() }, None);
         self.run = Some(Run::new(trainer, tokenizer, corpus, History::default(), false));
@@ -337,7 +366,7 @@ impl Worker {
     fn sampler(&self) -> Result<(Gpt, Tokenizer), String> {
         match (&self.run, &self.loaded) {
             (Some(run), _) => Ok((run.trainer.model(), run.tokenizer.clone())),
-            (None, Some((model, tokenizer))) => Ok((model.clone(), tokenizer.clone())),
+            (None, Some((model, info))) => Ok((model.clone(), info.tokenizer.clone())),
             (None, None) => Err("train a model or load a checkpoint first".into()),
         }
     }
@@ -382,27 +411,22 @@ impl Worker {
         Ok(())
     }
 
-    async fn load(&mut self, file_name: &str, bytes: &[u8]) -> Result<(), String> {
-        let (model, info) =
-            checkpoint::load(bytes, &self.device()?).map_err(|e| format!("{file_name}: {e}"))?;
-        let m = &info.model;
-        let description = format!(
-            "{file_name}: {} layers, {} heads, {} wide, context {}, {} parameters, tokenizer {}; \
-             trained {} steps on {}",
-            m.n_layer,
-            m.n_head,
-            m.n_embd,
-            m.block_size,
-            m.param_count(),
-            info.tokenizer.describe(),
-            info.training.step,
-            info.training.dataset
-        );
+    /// Shows a loaded model: its card, then its samples of the prompts it was trained with.
+    /// `file` is what to offer for download again: the checkpoint file as it was picked.
+    async fn show_loaded(
+        &mut self,
+        name: &str,
+        (model, info): (Gpt, CheckpointInfo),
+        file: Option<Vec<u8>>,
+    ) -> Result<(), String> {
         if self.run.as_ref().is_some_and(|run| run.phase.busy()) {
-            return Err("stop the run before loading a checkpoint".into());
+            return Err("stop the run before loading a model".into());
         }
         self.run = None;
-        self.post(&Event::Loaded { description }, None);
+        let description = model_card(name, &info);
+        let loaded =
+            Event::Loaded { description, model: info.model.clone(), tokenizer: info.tokenizer.clone() };
+        self.post(&loaded, None);
         self.post(&Event::Phase(Phase::SamplingAfter), None);
         // Files from before other data sets were asked the arithmetic prompts.
         let prompts = info
@@ -411,12 +435,56 @@ impl Worker {
             .clone()
             .unwrap_or_else(|| arithmetic::corpus(info.training.seed, 1).prompts);
         let samples = sample_prompts(&model, &info.tokenizer, &prompts).await?;
-        self.loaded = Some((model, info.tokenizer));
         self.post(&Event::Samples { after: true, samples }, None);
-        self.post(&Event::Checkpoint { file_name: file_name.to_string() }, Some(bytes));
+        let bytes = match file {
+            Some(bytes) => bytes,
+            None => checkpoint::save(&model, &info).await.map_err(|e| e.to_string())?,
+        };
+        let file_name = if name.ends_with(".safetensors") {
+            name.to_string()
+        } else {
+            format!("gptlab-{}.safetensors", name.replace('/', "-"))
+        };
+        self.loaded = Some((model, info));
+        self.post(&Event::Checkpoint { file_name }, Some(&bytes));
         self.post(&Event::Phase(Phase::Done), None);
         Ok(())
     }
+
+    /// The current model (the run's, else the loaded one) as a zip in the Hub's GPT-2 layout.
+    async fn export_gpt2(&self) -> Result<(), String> {
+        let (model, info) = match (&self.run, &self.loaded) {
+            (Some(run), _) => (run.trainer.model(), run.info()),
+            (None, Some((model, info))) => (model.clone(), info.clone()),
+            (None, None) => return Err("train a model or load one first".into()),
+        };
+        let files = checkpoint::export_gpt2(&model, &info).await.map_err(|e| e.to_string())?;
+        let file_name = format!("gptlab-{}-gpt2.zip", model_name(&info));
+        self.post(&Event::Export { file_name }, Some(&checkpoint::zip_gpt2(&files)));
+        Ok(())
+    }
+}
+
+/// What a loaded model is and how it was trained, in one line.
+fn model_card(name: &str, info: &CheckpointInfo) -> String {
+    let (m, t) = (&info.model, &info.training);
+    let losses = match (t.recent_losses.last(), t.validation_loss) {
+        (Some(train), Some(validation)) => format!("; last loss {train:.3}, validation {validation:.3}"),
+        (Some(train), None) => format!("; last loss {train:.3}"),
+        _ => String::new(),
+    };
+    // A model imported from elsewhere has no training record of gptlab's.
+    let history =
+        if t.step == 0 { t.dataset.clone() } else { format!("trained {} steps on {}", t.step, t.dataset) };
+    format!(
+        "{name}: {} layers, {} heads, {} wide, context {}, {} parameters, tokenizer {}; {history}{losses}",
+        m.n_layer,
+        m.n_head,
+        m.n_embd,
+        m.block_size,
+        m.param_count(),
+        info.tokenizer.describe(),
+    )
 }
 
 impl Run {

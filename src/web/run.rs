@@ -2,14 +2,25 @@
 
 use leptos::prelude::*;
 
-use super::browser::{object_url, revoke_object_url};
+use super::browser::{object_url, revoke_object_url, save_file};
 use super::lab::{Event, Phase, Sample};
+use crate::model::GptConfig;
+use crate::tokenize::Tokenizer;
 
 /// A downloadable checkpoint: an object URL and the file name to save it under.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Download {
     pub url: String,
     pub file_name: String,
+}
+
+/// A model loaded from a file, a link or the Hub.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loaded {
+    /// Its model card in one line.
+    pub description: String,
+    pub model: GptConfig,
+    pub tokenizer: Tokenizer,
 }
 
 /// The device the worker chose.
@@ -37,8 +48,8 @@ pub struct RunState {
     pub before: RwSignal<Vec<Sample>>,
     pub after: RwSignal<Vec<Sample>>,
     pub download: RwSignal<Option<Download>>,
-    /// What the loaded checkpoint says about itself.
-    pub loaded: RwSignal<Option<String>>,
+    /// The loaded checkpoint (or imported model): its card, sizes and tokenizer.
+    pub loaded: RwSignal<Option<Loaded>>,
     /// The sampling tool's text, and whether it is still coming.
     pub generation: RwSignal<(String, bool)>,
     pub candidates: RwSignal<Vec<(String, f32)>>,
@@ -106,9 +117,14 @@ impl RunState {
             Event::Validation { step, loss } => self.validation_losses.update(|l| l.push((step, loss))),
             Event::Autosaved { step } => self.autosaved_step.set(Some(step)),
             Event::Checkpoint { file_name } => self.offer_download(&bytes.unwrap_or_default(), file_name),
-            Event::Loaded { description } => {
-                self.loaded.set(Some(description));
+            Event::Loaded { description, model, tokenizer } => {
+                self.loaded.set(Some(Loaded { description, model, tokenizer }));
                 self.after.set(Vec::new());
+            }
+            Event::Export { file_name } => {
+                if let Err(message) = save_file(&bytes.unwrap_or_default(), &file_name, "application/zip") {
+                    self.error.set(Some(message));
+                }
             }
             Event::Generation { text, done } => self.generation.set((text, !done)),
             Event::Candidates { candidates, .. } => self.candidates.set(candidates),

@@ -23,8 +23,17 @@ pub fn ModelSettings(
         }
         preset.set(chosen);
     };
-    // Any size set by hand makes the model "custom".
+    // Any size set by hand makes the model "custom"; so do the sizes of a loaded checkpoint.
     let edited = move || preset.set(None);
+    Effect::new(move || {
+        let sizes = model.get();
+        if preset
+            .get_untracked()
+            .is_some_and(|p| GptConfig { vocab_size: sizes.vocab_size, ..p.model(0) } != sizes)
+        {
+            edited();
+        }
+    });
     let sized = move || GptConfig { vocab_size: vocab_size.get(), ..model.get() };
     let param_count = move || sized().param_count();
     let memory = move || memory_estimate_bytes(&sized(), training.with(|t| t.batch_size));

@@ -15,10 +15,11 @@ const cors = {
 
 /**
  * Starts the server. Requests for a dataset in `failing` answer HTTP 500, as a broken host would;
- * files of a dataset in `slow` arrive in two halves a few seconds apart. Resolves to
+ * files of a dataset in `slow` arrive in two halves a few seconds apart; `models` maps more model
+ * ids to folders whose files the Hub serves as theirs. Resolves to
  * { url, hub, viewer, requests, downloads, close }; `requests` lists each GET as { path, range }.
  */
-export async function startHubServer({ failing = [], slow = [] } = {}) {
+export async function startHubServer({ failing = [], slow = [], models = {} } = {}) {
   const requests = [];
   const server = createServer(async (req, res) => {
     if (req.method === 'OPTIONS') {
@@ -35,7 +36,13 @@ export async function startHubServer({ failing = [], slow = [] } = {}) {
     }
     if (host === 'viewer') return viewer(res, url, origin);
     const pause = slow.some((id) => dataset.includes(id)) ? 3000 : 0;
-    if (host === 'hub') return hub(req, res, rest.map(decodeURIComponent).join('/'), origin, pause);
+    const path = rest.map(decodeURIComponent).join('/');
+    const model = Object.keys(models).find((id) => path.startsWith(`${id}/resolve/main/`));
+    if (host === 'hub' && model) {
+      const file = join(models[model], path.slice(`${model}/resolve/main/`.length));
+      return readFile(file).then((body) => send(res, 200, {}, body), () => send(res, 404, { 'x-error-code': 'EntryNotFound' }, 'not found'));
+    }
+    if (host === 'hub') return hub(req, res, path, origin, pause);
     send(res, 404, {}, 'not found');
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));

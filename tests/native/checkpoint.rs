@@ -109,11 +109,40 @@ fn a_safetensors_file_from_elsewhere_is_called_foreign() {
 fn a_checkpoint_whose_config_disagrees_with_its_tensors_names_the_culprits() {
     let model = seeded_model(&small_config(), 12);
     let mut lying = info();
-    lying.model = small_config().with_n_layer(3).with_n_embd(64);
+    // Smaller than the file, so that the tensors themselves are checked.
+    lying.model = small_config().with_n_layer(3).with_n_embd(24);
     let bytes = pollster::block_on(checkpoint::save(&model, &lying)).unwrap();
     let Err(CheckpointError::Mismatch(reason)) = checkpoint::load(&bytes, &Device::flex()) else {
         panic!("a mismatched file loaded");
     };
     assert!(reason.contains("missing tensor h.2.ln_1.gamma"), "{reason}");
-    assert!(reason.contains("wte.weight has shape [256, 32], expected [256, 64]"), "{reason}");
+    assert!(reason.contains("wte.weight has shape [256, 32], expected [256, 24]"), "{reason}");
+}
+
+/// Files of every released format version, as that version wrote them, load to the same model.
+#[test]
+fn every_released_format_version_still_loads_to_the_same_logits() {
+    let dir = "tests/fixtures/checkpoints";
+    let mut versions = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "safetensors") {
+            continue;
+        }
+        let name = path.file_stem().unwrap().to_str().unwrap().to_string();
+        let (model, info) = checkpoint::load(&std::fs::read(&path).unwrap(), &Device::flex())
+            .unwrap_or_else(|e| panic!("{name} no longer loads: {e}"));
+        let recorded: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path.with_extension("logits.json")).unwrap())
+                .unwrap();
+        let input: Vec<i64> = serde_json::from_value(recorded["input"].clone()).unwrap();
+        let want: Vec<f32> = serde_json::from_value(recorded["logits"].clone()).unwrap();
+        let got = floats(model.forward(tokens(&input, &Device::flex())));
+        let worst = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        assert!(got.len() == want.len() && worst < 1e-5, "{name}: logits moved by {worst}");
+        assert!(info.training.step > 0 && info.tokenizer.vocab_size() == info.model.vocab_size, "{name}");
+        versions.insert(name.split('-').next().unwrap().trim_start_matches('v').parse::<u32>().unwrap());
+    }
+    let released: std::collections::BTreeSet<u32> = (1..=checkpoint::FORMAT_VERSION).collect();
+    assert_eq!(versions, released, "a fixture for each released version");
 }

@@ -165,6 +165,10 @@ fn urls_are_the_hubs() {
         "https://huggingface.co/datasets/a/b/resolve/main/data/my%20file.txt"
     );
     assert_eq!(e.tokenizer("gpt2"), "https://huggingface.co/gpt2/resolve/main/tokenizer.json");
+    assert_eq!(
+        e.model_file("openai-community/gpt2", "model.safetensors"),
+        "https://huggingface.co/openai-community/gpt2/resolve/main/model.safetensors"
+    );
     assert_eq!(endpoints().splits("a/b"), "http://fixtures.test/viewer/splits?dataset=a%2Fb");
 }
 

@@ -2,6 +2,7 @@
 
 mod checkpoint;
 mod data;
+mod gpt2;
 mod hub;
 mod learning;
 mod model;

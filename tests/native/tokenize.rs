@@ -140,5 +140,5 @@ fn a_checkpoint_whose_tokenizer_disagrees_with_its_model_is_refused() {
     };
     let bytes = pollster::block_on(checkpoint::save(&seeded_model(&config, 3), &info)).unwrap();
     let error = checkpoint::load(&bytes, &burn::prelude::Device::flex()).unwrap_err();
-    assert!(error.to_string().contains("300 tokens but its model expects 256"), "{error}");
+    assert!(error.to_string().contains("300 tokens but its model embeds only 256"), "{error}");
 }

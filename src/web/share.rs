@@ -1,0 +1,110 @@
+//! Sharing models: a link that loads a checkpoint (`?checkpoint=`), the Hugging Face GPT-2 export
+//! (a zip that `transformers` loads), and a GPT-2 imported from the Hub by model id.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::browser::url_param;
+use super::lab::Command;
+use super::link;
+use super::run::RunState;
+use crate::data::hub::Endpoints;
+
+#[component]
+pub fn SharePanel(
+    state: RunState,
+    endpoints: StoredValue<Endpoints>,
+    /// Sends a command with bytes to the worker.
+    send: impl Fn(Command, Option<Vec<u8>>) + Copy + Send + Sync + 'static,
+    #[prop(into)] busy: Signal<bool>,
+) -> impl IntoView {
+    let status = RwSignal::new(None::<String>);
+    let shared = url_param("checkpoint");
+    if let Some(url) = shared.clone() {
+        spawn_local(load_link(url, state, status, send));
+    }
+    let uploaded_to = RwSignal::new(shared.unwrap_or_default());
+    let model_id = RwSignal::new("gptlab/tiny-gpt2".to_string());
+    let import = move |_| {
+        state.error.set(None);
+        spawn_local(import_gpt2(endpoints.get_value(), model_id.get_untracked(), state, status, send));
+    };
+    let has_model = move || state.download.with(Option::is_some) && !busy.get();
+    view! {
+        <section class="share">
+            <h2>"Share"</h2>
+            {move || status.get().map(|text| view! { <p class="link-status">{text}</p> })}
+            <p>
+                <button data-testid="export-hf" prop:disabled=move || !has_model()
+                    on:click=move |_| send(Command::ExportGpt2, None)>"Export for Hugging Face (GPT-2 zip)"</button>
+                " model.safetensors, config.json and tokenizer.json, as "
+                <code>"GPT2LMHeadModel.from_pretrained"</code> " reads them"
+            </p>
+            <p>
+                <label>"Import a GPT-2 from the Hub "
+                    <input data-testid="import-hf-model-id" type="text" prop:value=move || model_id.get()
+                        on:input=move |ev| model_id.set(event_target_value(&ev)) />
+                </label>
+                <button data-testid="import-hf" prop:disabled=move || busy.get() || status.with(Option::is_some)
+                    on:click=import>"Import"</button>
+            </p>
+            <p>
+                <label>"Uploaded a checkpoint? Its https URL "
+                    <input data-testid="share-url" type="url" size="50"
+                        placeholder="https://huggingface.co/you/model/resolve/main/model.safetensors"
+                        prop:value=move || uploaded_to.get() on:input=move |ev| uploaded_to.set(event_target_value(&ev)) />
+                </label>
+                {move || uploaded_to.with(|url| (!url.trim().is_empty()).then(|| link::share_link(url)).flatten()).map(|link| view! {
+                    " " <a data-testid="share-link" href=link.clone()>{link.clone()}</a>
+                })}
+            </p>
+        </section>
+    }
+}
+
+fn megabytes(bytes: u64, total: Option<u64>) -> String {
+    let of = total.map(|t| format!(" of {:.1}", t as f64 / 1e6)).unwrap_or_default();
+    format!("{:.1}{of} MB", bytes as f64 / 1e6)
+}
+
+/// `?checkpoint=<URL>`: downloads the file and has the worker load it.
+async fn load_link(
+    url: String,
+    state: RunState,
+    status: RwSignal<Option<String>>,
+    send: impl Fn(Command, Option<Vec<u8>>),
+) {
+    let mut progress =
+        |bytes, total| status.set(Some(format!("downloading the checkpoint: {}", megabytes(bytes, total))));
+    match link::download(&url, &mut progress).await {
+        Ok((file_name, bytes)) => send(Command::Load { file_name }, Some(bytes)),
+        Err(message) => state.error.set(Some(message)),
+    }
+    status.set(None);
+}
+
+/// Fetches a Hub model's GPT-2 files and has the worker import them.
+async fn import_gpt2(
+    endpoints: Endpoints,
+    model_id: String,
+    state: RunState,
+    status: RwSignal<Option<String>>,
+    send: impl Fn(Command, Option<Vec<u8>>),
+) {
+    let model_id = model_id.trim().to_string();
+    let mut progress = |file: &str, bytes, total| {
+        status.set(Some(format!("downloading {file} of {model_id}: {}", megabytes(bytes, total))))
+    };
+    match link::fetch_gpt2(&endpoints, &model_id, &mut progress).await {
+        Ok(files) => {
+            let command = Command::ImportGpt2 {
+                model_id: model_id.clone(),
+                config_json: files.config_json,
+                tokenizer_json: files.tokenizer_json,
+            };
+            send(command, Some(files.model_safetensors));
+        }
+        Err(message) => state.error.set(Some(message)),
+    }
+    status.set(None);
+}
