@@ -3,11 +3,12 @@
 //!
 //! `cargo run --release --example generate_bench -- [cpu|wgpu|gpu] [tiny|tutorial|small] [tokens] [rounds]`
 
+#[path = "support/device.rs"]
+mod device;
+
 use std::time::Instant;
 
 use burn::prelude::*;
-use burn::tensor::DeviceKind;
-use burn::tensor::wgpu::WgpuBackend;
 use gptlab::model::Gpt;
 use gptlab::sample::{Generator, SampleConfig, pick};
 use gptlab::train::Preset;
@@ -20,16 +21,7 @@ fn main() {
     let preset = Preset::from_name(args.get(1).map_or("tutorial", String::as_str)).expect("preset");
     let tokens: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(100);
     let rounds: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(5);
-    let device = match backend {
-        "cpu" => Device::flex(),
-        "wgpu" => Device::wgpu_options()
-            .device_kind(DeviceKind::Cpu)
-            .graphics_api(WgpuBackend::Vulkan)
-            .init()
-            .expect("no Vulkan device (lavapipe)"),
-        "gpu" => Device::wgpu_options().init().expect("no GPU"),
-        other => panic!("unknown backend {other}: cpu, wgpu (lavapipe) or gpu"),
-    };
+    let device = device::by_name(backend);
     let config = preset.model(256);
     device.seed(1);
     let model = Gpt::new(&config, &device);

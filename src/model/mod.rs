@@ -7,6 +7,6 @@ mod config;
 mod gpt;
 
 pub use attention::{CausalSelfAttention, KeysValues};
-pub use block::{Block, Mlp};
+pub use block::{Block, Mlp, gelu_tanh};
 pub use config::{ConfigError, GptConfig};
 pub use gpt::{Gpt, KvCache};

@@ -5,6 +5,7 @@ mod data;
 mod gpt2;
 mod hub;
 mod learning;
+mod loss_curve;
 mod model;
 mod sampling;
 mod tokenize;

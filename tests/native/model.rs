@@ -109,3 +109,23 @@ fn the_cache_refuses_to_grow_past_the_context() {
     model.forward_cached(Tensor::<2, Int>::zeros([1, 12], &device), &mut cache);
     model.forward_cached(Tensor::<2, Int>::zeros([1, 5], &device), &mut cache);
 }
+
+/// The model's GELU is GPT-2's tanh form, values and gradients, written another way for speed.
+#[test]
+fn the_gelu_is_gpt2s_tanh_approximation() {
+    let device = Device::flex().autodiff();
+    let values: Vec<f32> = (-600..=600).map(|i| i as f32 / 50.0).collect();
+    let input =
+        || Tensor::<1>::from_data(TensorData::new(values.clone(), [values.len()]), &device).require_grad();
+    let (x, reference_x) = (input(), input());
+    let ours = gptlab::model::gelu_tanh(x.clone());
+    let reference = burn::tensor::activation::gelu_approximate(reference_x.clone());
+    let close = |a: Vec<f32>, b: Vec<f32>, what: &str| {
+        for ((a, b), v) in a.iter().zip(&b).zip(&values) {
+            assert!((a - b).abs() <= 1e-6 + 1e-5 * b.abs(), "{what} at {v}: {a} vs {b}");
+        }
+    };
+    close(floats(ours.clone().inner()), floats(reference.clone().inner()), "gelu");
+    let (g, reference_g) = (ours.sum().backward(), reference.sum().backward());
+    close(floats(x.grad(&g).unwrap()), floats(reference_x.grad(&reference_g).unwrap()), "gradient");
+}
