@@ -1,25 +1,29 @@
 #!/usr/bin/env bash
-# Training-speed benchmark of the default (tutorial) preset on every backend this machine has:
-# native CPU (burn flex), native wgpu (Vulkan; lavapipe without a GPU), and the built page in
-# headless Chromium on the CPU (wasm) and on WebGPU. Prints one line per backend.
-# Usage: scripts/bench.sh [preset] [native steps] [browser steps]
+# The benchmark suite: for each preset, the training step on every backend this machine has
+# (native CPU, native wgpu: Vulkan, lavapipe without a GPU; the built page in headless Chromium
+# on the CPU and on WebGPU), then generation with and without the KV cache. One line a figure:
+# ms/step (median after the first step), tokens/s, GFLOP/s, peak memory (native), first step.
+# Usage: scripts/bench.sh [presets] [native steps] [browser steps]
+#   e.g. scripts/bench.sh "tiny tutorial" 40 40
+# scripts/bench-cpu.sh compares the native CPU step with PyTorch's, interleaved.
 source "$(dirname "$0")/setup.sh" --browser-tests
 cd "$root"
-preset="${1:-tutorial}"
+presets="${1:-tiny tutorial}"
 native_steps="${2:-40}"
 browser_steps="${3:-40}"
 
-cargo build --release --example bench
+cargo build --release --example bench --example generate_bench
 trunk build --release
+bench="$CARGO_TARGET_DIR/release/examples/bench"
 
-step "native"
-"$CARGO_TARGET_DIR/release/examples/bench" cpu "$preset" "$native_steps"
-"$CARGO_TARGET_DIR/release/examples/bench" wgpu "$preset" 12
+for preset in $presets; do
+  step "training, preset $preset"
+  "$bench" cpu "$preset" "$native_steps"
+  # Software Vulkan and software WebGPU are ~20-100x slower than the CPU: few steps suffice.
+  "$bench" wgpu "$preset" 8
+  node tests/e2e/bench.js cpu "$preset" "$browser_steps"
+  node tests/e2e/bench.js webgpu "$preset" 8 || echo "browser webgpu $preset: failed (above)"
 
-step "browser"
-node tests/e2e/bench.js cpu "$preset" "$browser_steps"
-# A software WebGPU adapter is ~100x slower than the CPU: few steps suffice.
-node tests/e2e/bench.js webgpu "$preset" 6
-
-step "generation (KV cache vs full recompute)"
-cargo run --release --example generate_bench -- cpu "$preset" 40 3
+  step "generation, preset $preset (KV cache against full recompute)"
+  "$CARGO_TARGET_DIR/release/examples/generate_bench" cpu "$preset" 40 3
+done

@@ -5,7 +5,7 @@ source "$(dirname "$0")/setup.sh" --browser-tests
 cd "$root"
 
 step "native tests (CPU backend)"
-cargo test --release --test native -- --nocapture
+cargo test --release --test native --test loss_curves -- --nocapture
 
 step "native wgpu test"
 cargo test --release --test wgpu_training -- --nocapture

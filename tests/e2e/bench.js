@@ -12,21 +12,28 @@ try {
   const label = await byTestId(page, 'backend').textContent();
   // dispatchEvent, not click(): on a software GPU the page's thread can be busy for longer than
   // click() waits after clicking.
+  await page.evaluate(() => { window.benchClickedAt = performance.now(); });
   await byTestId(page, 'train').dispatchEvent('click');
   // Poll inside the page so each step change is seen within a few milliseconds.
-  const stamps = await page.evaluate(async (total) => {
+  const { stamps, trainingAt, clickedAt } = await page.evaluate(async (total) => {
+    const clickedAt = window.benchClickedAt;
     const step = () => Number(document.querySelector('[data-testid="step"]').textContent);
+    const training = () => document.querySelector('[data-testid="phase"]').textContent.startsWith('training');
     const seen = [];
     let last = 0;
+    let trainingAt = null;
     while (last < total) {
       await new Promise((r) => setTimeout(r, 2));
       const error = document.querySelector('[data-testid="error"]');
       if (error) throw new Error(error.textContent);
+      if (trainingAt === null && training()) trainingAt = performance.now();
       const now = step();
       if (now !== last) { seen.push([now, performance.now()]); last = now; }
     }
-    return seen;
+    return { stamps: seen, trainingAt, clickedAt };
   }, Number(steps));
+  // The first step: kernel compilation and autotune on WebGPU, after the "before" samples.
+  const firstStep = stamps[0][1] - (trainingAt ?? clickedAt);
   const deltas = [];
   for (let i = 1; i < stamps.length; i++) {
     deltas.push((stamps[i][1] - stamps[i - 1][1]) / (stamps[i][0] - stamps[i - 1][0]));
@@ -36,6 +43,7 @@ try {
   const tokensPerStep = Number(await byTestId(page, 'batch-size').inputValue()) *
     Number(await byTestId(page, 'context').inputValue());
   console.log(`browser backend=${backend} (${label}) preset=${preset} steps=${steps}: ` +
+    `first step ${firstStep.toFixed(0)} ms (${stamps[0][0]} step(s) by then), ` +
     `median ${median.toFixed(1)} ms/step over ${warm.length} warm steps, ` +
     `${(tokensPerStep / median * 1000).toFixed(0)} tokens/s`);
 } finally {

@@ -5,7 +5,6 @@ mod data;
 mod gpt2;
 mod hub;
 mod learning;
-mod loss_curve;
 mod model;
 mod sampling;
 mod tokenize;

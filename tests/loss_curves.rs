@@ -1,7 +1,10 @@
 //! Speed work must not change what training computes: the loss curves of two presets, recorded
 //! before any optimisation of the training step, are reproduced within a small tolerance.
-//! `GPTLAB_RECORD_LOSS_CURVES=1 cargo test --release --test native loss_curve` records them anew
-//! (only for a change that is meant to alter training).
+//! `GPTLAB_RECORD_LOSS_CURVES=1 cargo test --release --test loss_curves` records them anew (only
+//! for a change that is meant to alter training).
+//!
+//! A test binary of its own: the CPU device's random generator is shared, so a test running
+//! beside it would draw from it between the seeding and the initialisation.
 
 use burn::prelude::*;
 use gptlab::data::arithmetic;
