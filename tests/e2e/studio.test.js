@@ -99,17 +99,17 @@ test('train, pause and resume in a worker; the page never blocks; sampling strea
   // Generation streams: the text grows a token at a time while it is drawn.
   await byTestId(page, 'max-tokens').fill('60');
   await byTestId(page, 'max-tokens').dispatchEvent('change');
-  await byTestId(page, 'generate').click();
-  const partial = await page.evaluate(async () => {
+  // Every text the element shows, recorded from before the click: a small model draws its
+  // tokens faster than a poll from the test could look.
+  await page.evaluate(() => {
     const out = document.querySelector('[data-testid="generation"]');
-    const texts = new Set();
-    const started = performance.now();
-    while (out.dataset.streaming !== 'false' && performance.now() - started < 60_000) {
-      texts.add(out.textContent);
-      await new Promise((r) => setTimeout(r, 0));
-    }
-    return [...texts];
+    window.shown = [];
+    new MutationObserver(() => window.shown.push(out.textContent))
+      .observe(out, { childList: true, subtree: true, characterData: true });
   });
+  await byTestId(page, 'generate').click();
+  await byTestId(page, 'generation').and(page.locator('[data-streaming="false"]')).waitFor({ timeout: MINUTE });
+  const partial = [...new Set(await page.evaluate(() => window.shown))];
   const final = await byTestId(page, 'generation').textContent();
   assert.ok(final.startsWith('two plus three equals') && final.length > 60, final);
   const growing = partial.filter((text) => text.length > 'two plus three equals'.length);
