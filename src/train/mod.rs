@@ -2,12 +2,14 @@
 
 mod batch;
 mod config;
+mod data_parallel;
 mod optimizer;
 mod schedule;
 mod trainer;
 
 pub use batch::{Batch, random_windows};
 pub use config::{Preset, TrainConfig};
+pub use data_parallel::loss_and_grads;
 pub use optimizer::{ModelOptimizer, Moments, clip_grad_norm, global_grad_norm, moments};
 pub use schedule::learning_rate;
 pub use trainer::{

@@ -1,11 +1,11 @@
 use std::collections::BTreeMap;
 
 use burn::nn::loss::CrossEntropyLossConfig;
-use burn::optim::GradientsParams;
 use burn::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
+use super::data_parallel;
 use super::optimizer::{ModelOptimizer, Moments};
 use super::{TrainConfig, learning_rate, random_windows};
 use crate::model::{ConfigError, Gpt, GptConfig};
@@ -79,6 +79,8 @@ pub struct Trainer {
     train_tokens: Vec<u32>,
     validation_tokens: Vec<u32>,
     device: Device,
+    /// Parts each batch is split into, one thread each (see `data_parallel`).
+    parts: usize,
     step: usize,
 }
 
@@ -105,6 +107,7 @@ impl Trainer {
             model_config: model_config.clone(),
             optimizer: ModelOptimizer::new(&config),
             block_size: model_config.block_size,
+            parts: data_parallel::parts(&device, config.batch_size, model_config.dropout),
             config,
             train_tokens,
             validation_tokens,
@@ -174,12 +177,11 @@ impl Trainer {
             &mut rng,
             &self.device,
         );
-        let loss = cross_entropy(self.model.forward(batch.inputs), batch.targets);
-        let grads = GradientsParams::from_grads(loss.backward(), &self.model);
+        let (loss, grads) = data_parallel::loss_and_grads(&self.model, batch, self.parts);
         let (model, grad_norm) = self.optimizer.step(lr, self.model.clone(), grads);
         self.model = model;
         self.step += 1;
-        StepOutput { loss: loss.inner(), grad_norm }
+        StepOutput { loss, grad_norm }
     }
 
     /// Mean loss over the same `eval_batches` validation batches every time, so successive

@@ -78,7 +78,7 @@ fn a_small_model_learns_the_arithmetic_data_set() {
     let model_config = GptConfig::new(256).with_n_layer(2).with_n_head(4).with_n_embd(64).with_block_size(48);
     let config = TrainConfig {
         batch_size: 32,
-        max_steps: 1500,
+        max_steps: 2000,
         learning_rate: 6e-3,
         min_learning_rate: 6e-4,
         warmup_steps: 50,

@@ -6,7 +6,7 @@ use gptlab::model::{Gpt, GptConfig};
 use gptlab::tokenize::Tokenizer;
 use gptlab::train::{
     ModelOptimizer, Preset, TrainConfig, Trainer, clip_grad_norm, cross_entropy, global_grad_norm,
-    memory_estimate_bytes, random_windows,
+    loss_and_grads, memory_estimate_bytes, random_windows,
 };
 use pollster::block_on;
 use rand::SeedableRng;
@@ -30,6 +30,40 @@ fn model_and_grads(seed: u64) -> (Gpt, GradientsParams) {
     let loss = cross_entropy(model.forward(batch.inputs), batch.targets);
     let grads = GradientsParams::from_grads(loss.backward(), &model);
     (model, grads)
+}
+
+/// Every gradient of `model`'s parameters, in the module's order.
+fn all_grads(model: &Gpt, grads: &GradientsParams) -> Vec<f32> {
+    struct Collect<'a>(&'a GradientsParams, Vec<f32>);
+    impl burn::module::ModuleVisitor for Collect<'_> {
+        fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D>>) {
+            self.1.extend(floats(self.0.get::<D>(param.id).expect("every parameter has a gradient")));
+        }
+    }
+    let mut collect = Collect(grads, Vec::new());
+    model.visit(&mut collect);
+    collect.1
+}
+
+#[test]
+fn a_batch_split_across_threads_has_the_whole_batchs_loss_and_gradients() {
+    let device = Device::flex().autodiff();
+    device.seed(5);
+    let model = Gpt::new(&small_config(), &device);
+    let (train, _) = text_tokens();
+    let batch = || random_windows(&train, 16, 5, &mut StdRng::seed_from_u64(9), &device);
+    let (whole_loss, whole_grads) = loss_and_grads(&model, batch(), 1);
+    // Parts of 2, 2 and 1 windows: the weighting must follow the parts' sizes.
+    let (split_loss, split_grads) = loss_and_grads(&model, batch(), 3);
+    let (whole_loss, split_loss) = (scalar(whole_loss), scalar(split_loss));
+    assert!((whole_loss - split_loss).abs() < 1e-5, "loss {split_loss}, whole batch {whole_loss}");
+    let (whole, split) = (all_grads(&model, &whole_grads), all_grads(&model, &split_grads));
+    assert_eq!(whole.len(), split.len());
+    let largest = whole.iter().fold(0f32, |m, g| m.max(g.abs()));
+    assert!(largest > 1e-3, "the gradients are not all zero");
+    for (i, (a, b)) in whole.iter().zip(&split).enumerate() {
+        assert!((a - b).abs() <= 1e-5 + 1e-4 * largest, "gradient {i}: {b} split, {a} whole");
+    }
 }
 
 fn scalar(tensor: Tensor<1>) -> f32 {
