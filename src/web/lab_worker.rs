@@ -17,12 +17,14 @@ use crate::data::{Corpus, Prompts, arithmetic};
 use crate::model::Gpt;
 use crate::sample::{Generator, SampleConfig, generate, next_token_logits, softmax};
 use crate::tokenize::Tokenizer;
-use crate::train::{Trainer, check_buffer_limit};
+use crate::train::{StepOutput, Trainer, check_buffer_limit};
 
 /// Longest stretch of training between two looks at the page's messages.
 const SLICE_MS: f64 = 50.0;
-/// Least time between two progress messages: the page redraws on each.
+/// Least time between two progress messages: the page redraws on each. The losses are read
+/// back as often, or every `READ_EVERY_STEPS` steps if sooner.
 const PROGRESS_EVERY_MS: f64 = 100.0;
+const READ_EVERY_STEPS: usize = 16;
 /// Next-token candidates shown.
 const CANDIDATES: usize = 8;
 
@@ -65,6 +67,9 @@ struct Run {
     /// Milliseconds trained before the current stretch (pauses do not count).
     trained_before_ms: f64,
     unsent: Vec<(usize, f32)>,
+    /// Steps whose loss and gradient norm are still on the device.
+    unread: Vec<(usize, StepOutput)>,
+    last_read_ms: f64,
     last_progress_ms: f64,
     corpus_saved: bool,
     last_autosave: Option<usize>,
@@ -84,10 +89,16 @@ impl Worker {
                     None => return,
                 }
             };
-            if let Some((command, bytes)) = command
-                && let Err(message) = self.handle(command, bytes).await
-            {
-                self.post(&Event::Error { message }, None);
+            if let Some((command, bytes)) = command {
+                // What the command saves or shows counts every step taken so far.
+                if self.run.as_ref().is_some_and(|run| !run.unread.is_empty())
+                    && let Some(grad_norm) = self.read_losses().await
+                {
+                    self.progress(grad_norm);
+                }
+                if let Err(message) = self.handle(command, bytes).await {
+                    self.post(&Event::Error { message }, None);
+                }
             }
             if self.training() {
                 self.step().await;
@@ -244,25 +255,23 @@ impl Worker {
         let Some(run) = self.run.as_mut() else { return };
         let output = run.trainer.step();
         let step = run.trainer.step_count();
-        let read = read_floats(Tensor::cat(vec![output.loss, output.grad_norm], 0)).await;
-        let (loss, grad_norm) = match read.as_deref() {
-            Ok([loss, norm]) => (*loss, *norm),
-            _ => return self.fail(lost_device(read.err())),
-        };
-        if !loss.is_finite() {
-            let kept = run.last_autosave.map_or("no autosave was made yet".into(), |s| {
-                format!("the last good autosave (step {s}) is kept")
-            });
-            return self.fail(format!(
-                "the loss became {loss} at step {step}: training diverged and was stopped; {kept}. \
-                 Try a lower learning rate or a smaller model."
-            ));
-        }
-        run.history.train.push((step, loss));
-        run.unsent.push((step, loss));
+        run.unread.push((step, output));
         let config = run.trainer.config().clone();
         let evaluate = step % config.eval_interval.max(1) == 0 || step == config.max_steps;
-        if evaluate || step == config.max_steps || now_ms() - run.last_progress_ms > PROGRESS_EVERY_MS {
+        let out_of_time = config.max_minutes.is_some_and(|m| run.trained_ms() >= m * 60e3);
+        let last = step >= config.max_steps || out_of_time;
+        // A read-back waits for the device to finish: until one is due, the next step is queued
+        // behind this one instead.
+        let due = evaluate
+            || last
+            || run.unread.len() >= READ_EVERY_STEPS
+            || now_ms() - run.last_read_ms >= PROGRESS_EVERY_MS;
+        if !due {
+            return;
+        }
+        let Some(grad_norm) = self.read_losses().await else { return };
+        let Some(run) = self.run.as_mut() else { return };
+        if evaluate || last || now_ms() - run.last_progress_ms > PROGRESS_EVERY_MS {
             self.progress(grad_norm);
         }
         if evaluate {
@@ -283,13 +292,47 @@ impl Worker {
             }
             self.autosave().await;
         }
-        let out_of_time =
-            self.run.as_ref().zip(config.max_minutes).is_some_and(|(run, m)| run.trained_ms() >= m * 60e3);
-        if (step >= config.max_steps || out_of_time)
-            && let Err(message) = self.finish(Phase::Done).await
-        {
+        if last && let Err(message) = self.finish(Phase::Done).await {
             self.fail(message);
         }
+    }
+
+    /// Reads back the losses and gradient norms of the steps not read yet, in one transfer, and
+    /// adds them to the history. Returns the last gradient norm; None when there was nothing to
+    /// read or the run failed (a loss that is not a number, or a lost device).
+    async fn read_losses(&mut self) -> Option<f32> {
+        let run = self.run.as_mut()?;
+        let unread = std::mem::take(&mut run.unread);
+        if unread.is_empty() {
+            return None;
+        }
+        let values = unread.iter().flat_map(|(_, out)| [out.loss.clone(), out.grad_norm.clone()]);
+        let read = read_floats(Tensor::cat(values.collect(), 0)).await;
+        let values = match read {
+            Ok(values) if values.len() == 2 * unread.len() => values,
+            other => {
+                self.fail(lost_device(other.err()));
+                return None;
+            }
+        };
+        let run = self.run.as_mut()?;
+        run.last_read_ms = now_ms();
+        for ((step, _), pair) in unread.iter().zip(values.chunks(2)) {
+            let loss = pair[0];
+            if !loss.is_finite() {
+                let kept = run.last_autosave.map_or("no autosave was made yet".into(), |s| {
+                    format!("the last good autosave (step {s}) is kept")
+                });
+                self.fail(format!(
+                    "the loss became {loss} at step {step}: training diverged and was stopped; {kept}. \
+                     Try a lower learning rate or a smaller model."
+                ));
+                return None;
+            }
+            run.history.train.push((*step, loss));
+            run.unsent.push((*step, loss));
+        }
+        values.last().copied()
     }
 
     fn progress(&mut self, grad_norm: f32) {
@@ -505,6 +548,8 @@ impl Run {
             clock,
             trained_before_ms: 0.0,
             unsent: Vec::new(),
+            unread: Vec::new(),
+            last_read_ms: 0.0,
             last_progress_ms: 0.0,
             corpus_saved,
             last_autosave: None,
