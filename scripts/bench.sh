@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The benchmark suite: for each preset, the training step on every backend this machine has
-# (native CPU, native wgpu: Vulkan, lavapipe without a GPU; the built page in headless Chromium
-# on the CPU and on WebGPU), then generation with and without the KV cache. One line a figure:
-# ms/step (median after the first step), tokens/s, GFLOP/s, peak memory (native), first step.
+# (native CPU, native wgpu: Vulkan, lavapipe without a GPU, and on Chromium's SwiftShader; the
+# built page in headless Chromium on the CPU and on WebGPU), then generation with and without the
+# KV cache. One line a figure: ms/step (median after the first step), tokens/s, GFLOP/s, peak
+# memory (native), first step.
 # Usage: scripts/bench.sh [presets] [native steps] [browser steps]
 #   e.g. scripts/bench.sh "tiny tutorial" 40 40
 # scripts/bench-cpu.sh compares the native CPU step with PyTorch's, interleaved.
@@ -15,12 +16,19 @@ browser_steps="${3:-40}"
 cargo build --release --example bench --example generate_bench
 trunk build --release
 bench="$CARGO_TARGET_DIR/release/examples/bench"
+swiftshader=/usr/lib/chromium/vk_swiftshader_icd.json
 
 for preset in $presets; do
   step "training, preset $preset"
   "$bench" cpu "$preset" "$native_steps"
   # Software Vulkan and software WebGPU are ~20-100x slower than the CPU: few steps suffice.
   "$bench" wgpu "$preset" 8
+  # The browser's WebGPU adapter here is Chromium's own SwiftShader: native wgpu on that same
+  # Vulkan driver tells the browser path's cost apart from the adapter's.
+  if [ -f "$swiftshader" ]; then
+    echo "native wgpu on Chromium's SwiftShader:"
+    VK_ICD_FILENAMES="$swiftshader" "$bench" wgpu "$preset" 8 || echo "native wgpu on SwiftShader $preset: failed (above)"
+  fi
   node tests/e2e/bench.js cpu "$preset" "$browser_steps"
   node tests/e2e/bench.js webgpu "$preset" 8 || echo "browser webgpu $preset: failed (above)"
 
