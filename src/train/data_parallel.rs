@@ -34,9 +34,7 @@ pub fn parts(device: &Device, batch_size: usize, dropout: f64) -> usize {
 /// batch split into `parts` run on threads of their own.
 pub fn loss_and_grads(model: &Gpt, batch: Batch, parts: usize) -> (Tensor<1>, GradientsParams) {
     if parts <= 1 {
-        let loss = cross_entropy(model.forward(batch.inputs), batch.targets);
-        let grads = GradientsParams::from_grads(loss.backward(), model);
-        return (loss.inner(), grads);
+        return whole_batch(model, batch);
     }
     let batch_size = batch.inputs.dims()[0];
     let results: Vec<_> = std::thread::scope(|scope| {
@@ -46,16 +44,22 @@ pub fn loss_and_grads(model: &Gpt, batch: Batch, parts: usize) -> (Tensor<1>, Gr
                 // A fresh leaf per parameter (same ids): this part's graph is its own.
                 let replica = model.clone().fork(&model.devices()[0]);
                 scope.spawn(move || {
-                    let size = part.inputs.dims()[0];
-                    let loss = cross_entropy(replica.forward(part.inputs), part.targets);
-                    let grads = GradientsParams::from_grads(loss.backward(), &replica);
-                    (size as f64 / batch_size as f64, loss.inner(), grads)
+                    let weight = part.inputs.dims()[0] as f64 / batch_size as f64;
+                    let (loss, grads) = whole_batch(&replica, part);
+                    (weight, loss, grads)
                 })
             })
             .collect();
         workers.into_iter().map(|w| w.join().expect("a training thread panicked")).collect()
     });
     weighted_sum(model, results)
+}
+
+/// The mean loss of `batch` under `model` and its gradients, in one piece on this thread.
+fn whole_batch(model: &Gpt, batch: Batch) -> (Tensor<1>, GradientsParams) {
+    let loss = cross_entropy(model.forward(batch.inputs), batch.targets);
+    let grads = GradientsParams::from_grads(loss.backward(), model);
+    (loss.inner(), grads)
 }
 
 /// `batch` cut along its first dimension into `parts` nearly equal parts.
