@@ -1,14 +1,15 @@
 //! A training step's forward and backward split across the CPU's cores.
 //!
 //! burn's CPU backend parallelises only its large matmuls, so a small model's step runs mostly
-//! on one core while PyTorch uses all of them. Splitting the batch into parts on threads of
-//! their own, each part through its own replica of the model (its own autodiff graph, so the
+//! on one core while PyTorch uses all of them. Splitting the batch into parts run in parallel,
+//! each part through its own replica of the model (its own autodiff graph, so the
 //! backward passes do not share a lock), and averaging the parts' gradients weighted by their
 //! sizes gives the whole batch's mean loss and gradient.
 
 use burn::module::{ModuleVisitor, Param};
 use burn::optim::GradientsParams;
 use burn::prelude::*;
+use rayon::prelude::*;
 
 use super::Batch;
 use super::trainer::cross_entropy;
@@ -31,27 +32,25 @@ pub fn parts(device: &Device, batch_size: usize, dropout: f64) -> usize {
 }
 
 /// The mean loss of `batch` under `model` (on an autodiff device) and its gradients, with the
-/// batch split into `parts` run on threads of their own.
+/// batch split into `parts` run in parallel.
 pub fn loss_and_grads(model: &Gpt, batch: Batch, parts: usize) -> (Tensor<1>, GradientsParams) {
     if parts <= 1 {
         return whole_batch(model, batch);
     }
     let batch_size = batch.inputs.dims()[0];
-    let results: Vec<_> = std::thread::scope(|scope| {
-        let workers: Vec<_> = split(batch, parts)
-            .into_iter()
-            .map(|part| {
-                // A fresh leaf per parameter (same ids): this part's graph is its own.
-                let replica = model.clone().fork(&model.devices()[0]);
-                scope.spawn(move || {
-                    let weight = part.inputs.dims()[0] as f64 / batch_size as f64;
-                    let (loss, grads) = whole_batch(&replica, part);
-                    (weight, loss, grads)
-                })
-            })
-            .collect();
-        workers.into_iter().map(|w| w.join().expect("a training thread panicked")).collect()
-    });
+    // On rayon's pool rather than threads of our own: the CPU backend's matmuls split over the
+    // same pool, so a part's matmul runs on its own thread unless a core is idle, instead of
+    // handing work to the pool's threads and sleeping until they are done.
+    let results: Vec<_> = split(batch, parts)
+        .into_par_iter()
+        .map(|part| {
+            // A fresh leaf per parameter (same ids): this part's graph is its own.
+            let replica = model.clone().fork(&model.devices()[0]);
+            let weight = part.inputs.dims()[0] as f64 / batch_size as f64;
+            let (loss, grads) = whole_batch(&replica, part);
+            (weight, loss, grads)
+        })
+        .collect();
     weighted_sum(model, results)
 }
 
