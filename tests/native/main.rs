@@ -1,5 +1,6 @@
 //! Native tests of the layers below the page, on burn's CPU backend.
 
+mod backend;
 mod checkpoint;
 mod data;
 mod gpt2;
