@@ -24,10 +24,13 @@ for preset in $presets; do
   # Software Vulkan and software WebGPU are ~20-100x slower than the CPU: few steps suffice.
   "$bench" wgpu "$preset" 8
   # The browser's WebGPU adapter here is Chromium's own SwiftShader: native wgpu on that same
-  # Vulkan driver tells the browser path's cost apart from the adapter's.
+  # Vulkan driver tells the browser path's cost apart from the adapter's. Autotune at the "full"
+  # level: the lower levels first probe the device's peak throughput with buffers SwiftShader's
+  # Vulkan cannot allocate natively (wgpu "Out of Memory", a panic).
   if [ -f "$swiftshader" ]; then
     echo "native wgpu on Chromium's SwiftShader:"
-    VK_ICD_FILENAMES="$swiftshader" "$bench" wgpu "$preset" 8 || echo "native wgpu on SwiftShader $preset: failed (above)"
+    CUBECL_AUTOTUNE_LEVEL=full VK_ICD_FILENAMES="$swiftshader" "$bench" wgpu "$preset" 8 \
+      || echo "native wgpu on SwiftShader $preset: failed (above)"
   fi
   node tests/e2e/bench.js cpu "$preset" "$browser_steps"
   node tests/e2e/bench.js webgpu "$preset" 8 || echo "browser webgpu $preset: failed (above)"
