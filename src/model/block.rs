@@ -39,10 +39,10 @@ impl Mlp {
 /// gradient `0 · inf`, NaN, for inputs below about -10, where GELU's gradient is zero anyway.
 pub fn gelu_tanh<const D: usize>(x: Tensor<D>) -> Tensor<D> {
     const TWO_SQRT_2_OVER_PI: f64 = 2.0 * std::f64::consts::FRAC_2_SQRT_PI * std::f64::consts::FRAC_1_SQRT_2;
-    const LARGEST_FINITE_EXP: f64 = 80.0;
+    const MINUS_Z_CAP: f64 = 80.0; // e^80 ≈ 5.5e34, below f32::MAX ≈ 3.4e38
     let minus_z =
         x.clone() * ((x.clone() * x.clone()) * (-TWO_SQRT_2_OVER_PI * 0.044715) - TWO_SQRT_2_OVER_PI);
-    x / (minus_z.clamp_max(LARGEST_FINITE_EXP).exp() + 1.0)
+    x / (minus_z.clamp_max(MINUS_Z_CAP).exp() + 1.0)
 }
 
 /// One transformer block, pre-LayerNorm: `x + attn(ln_1(x))`, then `x + mlp(ln_2(x))`.
