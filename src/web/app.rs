@@ -142,6 +142,9 @@ pub fn App() -> impl IntoView {
                     }).collect_view()}
                 </select>
             </p>
+            {move || state.device.with(|d| d.as_ref().and_then(|d| d.remembered_kernels)).map(|remembered| view! {
+                <p class="note" data-testid="kernel-cache">{kernel_cache_note(remembered)}</p>
+            })}
         </header>
         <main>
             {move || saved_run.get().filter(|_| !busy()).map(|(_, description)| view! {
@@ -257,5 +260,15 @@ fn phase_text(phase: Phase) -> &'static str {
         Phase::Done => "done",
         Phase::Stopped => "stopped",
         Phase::Failed => "failed",
+    }
+}
+
+/// What the page says of the GPU kernels autotune chose on earlier visits.
+fn kernel_cache_note(remembered: u64) -> String {
+    match remembered {
+        0 => "The first steps try several GPU kernels for each operation (slow once); this browser \
+              remembers the fastest for later runs."
+            .into(),
+        n => format!("{n} GPU kernel choices remembered from earlier runs: no tuning needed for them."),
     }
 }

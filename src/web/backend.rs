@@ -39,6 +39,8 @@ pub struct Backend {
     pub note: Option<String>,
     /// The largest buffer the GPU allows (`maxStorageBufferBindingSize`); `None` on the CPU.
     pub max_buffer_bytes: Option<u64>,
+    /// Kernel choices autotune kept from earlier visits (see `open_kernel_cache`); `None` on the CPU.
+    pub remembered_kernels: Option<u64>,
 }
 
 /// The browser's WebGPU adapter, as the page sees it before burn claims it.
@@ -53,6 +55,7 @@ pub async fn select(choice: BackendChoice) -> Backend {
         label: "CPU (WebAssembly)".into(),
         note,
         max_buffer_bytes: None,
+        remembered_kernels: None,
     };
     if choice == BackendChoice::Cpu {
         return cpu(Some("the CPU was chosen".into()));
@@ -67,10 +70,43 @@ pub async fn select(choice: BackendChoice) -> Backend {
              choose WebGPU to use it anyway"
         )));
     }
+    let remembered_kernels = Some(open_kernel_cache().await);
     match Device::wgpu_options().init_async().await {
-        Ok(device) => Backend { device, label: format!("WebGPU: {name}"), note: None, max_buffer_bytes },
+        Ok(device) => Backend {
+            device,
+            label: format!("WebGPU: {name}"),
+            note: None,
+            max_buffer_bytes,
+            remembered_kernels,
+        },
         Err(e) => cpu(Some(format!("WebGPU could not start ({e}); training on the CPU instead"))),
     }
+}
+
+/// Opens the store in which cubecl keeps autotune's choice of kernel for each operation and
+/// shape: a database in the origin's private file system, which a worker reaches synchronously
+/// as cubecl needs. On the first visit the first steps try every candidate kernel (minutes on
+/// a slow GPU); later visits read the choices back. The store must be open before the device
+/// starts, or cubecl keeps its choices in memory only (so it does when another tab holds the
+/// store, or in a browser without that file system). Returns how many choices earlier visits
+/// left.
+async fn open_kernel_cache() -> u64 {
+    use cubecl_environment::environment;
+    // cubecl calls `navigator.storage.getDirectory` unguarded: where it is missing that would
+    // throw through the worker.
+    let storage = Reflect::get(&js_sys::global(), &"navigator".into())
+        .and_then(|navigator| Reflect::get(&navigator, &"storage".into()))
+        .unwrap_or(JsValue::UNDEFINED);
+    let get_directory = Reflect::get(&storage, &"getDirectory".into()).unwrap_or(JsValue::UNDEFINED);
+    if !get_directory.is_function() {
+        return 0;
+    }
+    environment::open().await;
+    environment::namespaces()
+        .iter()
+        .filter(|summary| summary.namespace.starts_with("autotune/"))
+        .map(|summary| summary.entries)
+        .sum()
 }
 
 async fn probe() -> Adapter {

@@ -106,14 +106,22 @@ pub struct Sample {
     pub text: String,
 }
 
+/// The device the worker chose.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    pub label: String,
+    /// Why the CPU was chosen, or why the requested WebGPU could not be used.
+    pub note: Option<String>,
+    /// The largest buffer the GPU allows; `None` on the CPU.
+    pub max_buffer_bytes: Option<u64>,
+    /// Kernel choices autotune kept from earlier visits; `None` on the CPU.
+    pub remembered_kernels: Option<u64>,
+}
+
 /// What the worker tells the page.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Event {
-    Ready {
-        label: String,
-        note: Option<String>,
-        max_buffer_bytes: Option<u64>,
-    },
+    Ready(DeviceInfo),
     /// A run began, or resumed at `step` with its chart so far.
     Started {
         step: usize,

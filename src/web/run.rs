@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use super::browser::{object_url, revoke_object_url, save_file};
-use super::lab::{Event, Phase, Sample};
+use super::lab::{DeviceInfo, Event, Phase, Sample};
 use crate::model::GptConfig;
 use crate::tokenize::Tokenizer;
 
@@ -21,14 +21,6 @@ pub struct Loaded {
     pub description: String,
     pub model: GptConfig,
     pub tokenizer: Tokenizer,
-}
-
-/// The device the worker chose.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DeviceInfo {
-    pub label: String,
-    pub note: Option<String>,
-    pub max_buffer_bytes: Option<u64>,
 }
 
 /// Everything the page shows about a run. Each field is a signal, so the struct is `Copy`.
@@ -83,9 +75,7 @@ impl RunState {
     /// Shows what the worker reports.
     pub fn apply(&self, event: Event, bytes: Option<Vec<u8>>) {
         match event {
-            Event::Ready { label, note, max_buffer_bytes } => {
-                self.device.set(Some(DeviceInfo { label, note, max_buffer_bytes }))
-            }
+            Event::Ready(device) => self.device.set(Some(device)),
             Event::Started { step, max_steps, history } => {
                 self.step.set(step);
                 self.max_steps.set(max_steps);

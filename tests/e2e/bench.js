@@ -1,18 +1,59 @@
-// Browser training benchmark: `node tests/e2e/bench.js [webgpu|cpu] [preset] [steps]` after
-// `trunk build --release`. Times the steps from the page's step counter, which the training
-// worker reports at most every 100 ms; prints the median time per step after warm-up.
-import { serve, launch, openPage, byTestId } from './harness.js';
+// Browser benchmark: `node tests/e2e/bench.js [webgpu|cpu] [preset] [steps]` after
+// `trunk build --release`. Trains in the built page and prints, one line each:
+// - the training step: the first step (kernel compilation and autotune on WebGPU), the median
+//   time per step after warm-up (from the page's step counter, which the training worker
+//   reports at most every 100 ms), tokens/s and the FLOP/s they stand for;
+// - generation with the page's sampling tool (the KV cache), ms per token;
+// - the peak resident memory of the browser's renderer (the page and its workers) and GPU process;
+// - on WebGPU, a second run after the browser starts again on the same profile: its first step
+//   with the kernel choices the first run's autotune left in the origin's storage.
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serve, launchWithProfile, openPage, byTestId } from './harness.js';
 
 const [backend = 'cpu', preset = 'tutorial', steps = '40'] = process.argv.slice(2);
+const GENERATED_TOKENS = 20;
 const server = await serve();
-const browser = await launch();
+const profile = await mkdtemp(join(tmpdir(), 'gptlab-bench-'));
+const url = `${server.url}/?backend=${backend}&preset=${preset}&steps=${steps}`;
 try {
-  const page = await openPage(browser, `${server.url}/?backend=${backend}&preset=${preset}&steps=${steps}`);
+  const what = `browser backend=${backend} preset=${preset} steps=${steps}`;
+  let browser = await launchWithProfile(profile);
+  let page = await openPage(browser, url);
+  const run = await train(page, Number(steps));
+  console.log(`${what} (${run.label}): first step ${run.firstStep.toFixed(0)} ms (${run.stepsByThen} step(s) by then), ` +
+    `median ${run.median.toFixed(1)} ms/step over ${run.warmSteps} warm steps, ` +
+    `${run.tokensPerSecond.toFixed(0)} tokens/s, ${(run.tokensPerSecond * run.flopsPerToken / 1e9).toFixed(2)} GFLOP/s`);
+  const msPerToken = await generate(page, GENERATED_TOKENS);
+  console.log(`${what}: generation with the KV cache ${msPerToken.toFixed(1)} ms/token ` +
+    `(${GENERATED_TOKENS} tokens after a ${run.promptLength}-character prompt)`);
+  const memory = await peakMemory();
+  console.log(`${what}: peak memory ${Object.entries(memory).map(([kind, mb]) => `${kind} ${mb} MB`).join(', ')}`);
+  await browser.close();
+  if (backend === 'webgpu') {
+    // A returning visitor: the same profile holds the first run's autotune choices (in the
+    // origin's storage) and whatever shaders Chromium cached.
+    browser = await launchWithProfile(profile);
+    page = await openPage(browser, url);
+    const again = await train(page, Number(steps));
+    console.log(`${what}, the browser started again on the same profile: first step ` +
+      `${again.firstStep.toFixed(0)} ms (${again.kernelCache}), median ${again.median.toFixed(1)} ms/step`);
+    await browser.close();
+  }
+} finally {
+  server.close();
+  await rm(profile, { recursive: true, force: true });
+}
+
+/** Presses Train and times the steps until `total`; the run's figures. */
+async function train(page, total) {
   await byTestId(page, 'backend').filter({ hasText: backend === 'cpu' ? 'CPU' : 'WebGPU' }).waitFor({ timeout: 60_000 });
   const label = await byTestId(page, 'backend').textContent();
+  const kernelCache = await byTestId(page, 'kernel-cache').textContent().catch(() => 'no kernel cache');
+  await page.evaluate(() => { window.benchClickedAt = performance.now(); });
   // dispatchEvent, not click(): on a software GPU the page's thread can be busy for longer than
   // click() waits after clicking.
-  await page.evaluate(() => { window.benchClickedAt = performance.now(); });
   await byTestId(page, 'train').dispatchEvent('click');
   // Poll inside the page so each step change is seen within a few milliseconds.
   const { stamps, trainingAt, clickedAt } = await page.evaluate(async (total) => {
@@ -31,7 +72,7 @@ try {
       if (now !== last) { seen.push([now, performance.now()]); last = now; }
     }
     return { stamps: seen, trainingAt, clickedAt };
-  }, Number(steps));
+  }, total);
   // The first step: kernel compilation and autotune on WebGPU, after the "before" samples.
   const firstStep = stamps[0][1] - (trainingAt ?? clickedAt);
   const deltas = [];
@@ -40,13 +81,54 @@ try {
   }
   const warm = deltas.slice(Math.min(10, Math.floor(deltas.length / 2))).sort((a, b) => a - b);
   const median = warm[Math.floor(warm.length / 2)];
-  const tokensPerStep = Number(await byTestId(page, 'batch-size').inputValue()) *
-    Number(await byTestId(page, 'context').inputValue());
-  console.log(`browser backend=${backend} (${label}) preset=${preset} steps=${steps}: ` +
-    `first step ${firstStep.toFixed(0)} ms (${stamps[0][0]} step(s) by then), ` +
-    `median ${median.toFixed(1)} ms/step over ${warm.length} warm steps, ` +
-    `${(tokensPerStep / median * 1000).toFixed(0)} tokens/s`);
-} finally {
-  await browser.close();
-  server.close();
+  const value = async (id) => Number(await byTestId(page, id).inputValue());
+  const [batch, context, layers, width] = await Promise.all(['batch-size', 'context', 'n-layer', 'n-embd'].map(value));
+  const params = Number(await byTestId(page, 'param-count').getAttribute('data-params'));
+  await byTestId(page, 'phase').filter({ hasText: /^(done|stopped)/ }).waitFor({ timeout: 3_600_000 });
+  return {
+    label,
+    kernelCache,
+    firstStep,
+    stepsByThen: stamps[0][0],
+    median,
+    warmSteps: warm.length,
+    tokensPerSecond: batch * context / median * 1000,
+    // nanoGPT's count, as the native benchmark: 6 per weight (position embeddings excluded) and
+    // 12 × layers × context × width for attention.
+    flopsPerToken: 6 * (params - context * width) + 12 * layers * context * width,
+    promptLength: (await byTestId(page, 'prompt').inputValue()).length,
+  };
+}
+
+/** Generates `tokens` tokens with the page's sampling tool; milliseconds per token. */
+async function generate(page, tokens) {
+  await byTestId(page, 'max-tokens').fill(String(tokens));
+  await byTestId(page, 'max-tokens').dispatchEvent('change');
+  const start = Date.now();
+  await byTestId(page, 'generate').click();
+  await byTestId(page, 'generation').and(page.locator('[data-streaming="false"]')).waitFor({ timeout: 3_600_000 });
+  return (Date.now() - start) / tokens;
+}
+
+/**
+ * The peak resident memory (VmHWM) of this benchmark's browser renderer (the page and its
+ * workers) and GPU process, in MB: the processes below this one whose command line names them.
+ */
+async function peakMemory() {
+  const pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name));
+  const read = (pid, file) => readFile(`/proc/${pid}/${file}`, 'utf8').catch(() => '');
+  // The parent is the field after the command's name, which is in parentheses and may hold spaces.
+  const parents = new Map(await Promise.all(pids.map(async (pid) =>
+    [pid, (await read(pid, 'stat')).split(') ')[1]?.split(' ')[1]])));
+  const ours = (pid) => {
+    for (let p = pid; p && p !== '0' && p !== '1'; p = parents.get(p)) if (p === String(process.pid)) return true;
+    return false;
+  };
+  const peaks = {};
+  for (const pid of pids.filter(ours)) {
+    const kind = (await read(pid, 'cmdline')).match(/--type=(renderer|gpu-process)/)?.[1];
+    const kb = Number((await read(pid, 'status')).match(/VmHWM:\s+(\d+)/)?.[1] ?? 0);
+    if (kind && kb > 0) peaks[kind] = Math.max(peaks[kind] ?? 0, Math.round(kb / 1024));
+  }
+  return peaks;
 }

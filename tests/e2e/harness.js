@@ -32,14 +32,25 @@ export async function serve(dir = dist) {
   return { url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() };
 }
 
+const chromiumOptions = {
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: [
+    '--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run',
+  ],
+};
+
+/** Chromium with a fresh, throw-away profile for each context. */
 export async function launch() {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: [
-      '--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run',
-    ],
-  });
+  return chromium.launch(chromiumOptions);
+}
+
+/**
+ * Chromium on the profile in `dir`, as a returning visitor's browser: what one launch stores
+ * (the origin's storage, Chromium's shader cache) the next launch on `dir` finds.
+ */
+export async function launchWithProfile(dir) {
+  return chromium.launchPersistentContext(dir, { ...chromiumOptions, acceptDownloads: true });
 }
 
 /** Serves the page and starts Chromium before a test file's tests, and stops both after. */
@@ -56,9 +67,12 @@ export function pageAndBrowser() {
   return env;
 }
 
-/** A page that records uncaught errors and console errors, which no test should see. */
+/**
+ * A page that records uncaught errors and console errors, which no test should see. In a fresh
+ * context of `browser`, or in `browser` itself when it is a profile's context.
+ */
 export async function openPage(browser, url) {
-  const context = await browser.newContext({ acceptDownloads: true });
+  const context = browser.newContext ? await browser.newContext({ acceptDownloads: true }) : browser;
   const page = await context.newPage();
   page.problems = [];
   page.on('pageerror', (e) => page.problems.push(`page error: ${e.message}`));

@@ -20,12 +20,14 @@ test('without a hardware GPU the page prefers the CPU and says why', async () =>
 
 /**
  * Train, see the loss fall by at least `minDrop`, download the checkpoint, reload, load it, get
- * the same samples.
+ * the same samples. On WebGPU the reloaded page also finds the kernel choices of the first.
  */
 async function wholeLoop(backend, label, minDrop) {
   const url = `${env.server.url}/?backend=${backend}&preset=tiny&steps=${STEPS}`;
   const page = await openPage(env.browser, url);
   await byTestId(page, 'backend').filter({ hasText: label }).waitFor({ timeout: MINUTE });
+  const gpu = backend === 'webgpu';
+  if (gpu) assert.match(await byTestId(page, 'kernel-cache').textContent(), /first steps try several GPU kernels/);
 
   // dispatchEvent, not click(): on a software GPU the page's thread can be busy for longer than
   // click() waits after clicking.
@@ -67,6 +69,11 @@ async function wholeLoop(backend, label, minDrop) {
 
   await page.reload();
   await byTestId(page, 'backend').filter({ hasText: label }).waitFor({ timeout: MINUTE });
+  if (gpu) {
+    // Autotune's choices outlive the page: the browser's storage kept them for this visit.
+    const remembered = await byTestId(page, 'kernel-cache').textContent();
+    assert.ok(Number(remembered.match(/^(\d+) GPU kernel choices remembered/)?.[1]) > 0, remembered);
+  }
   assert.deepEqual(await samples(page, 'after-samples'), [], 'a reload starts empty');
   await byTestId(page, 'load-checkpoint').setInputFiles(file);
   await page.waitForFunction(
