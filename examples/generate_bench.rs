@@ -2,7 +2,8 @@
 //! against recomputing the whole context for every token, interleaved after one untimed run of
 //! each, medians of the rounds.
 //!
-//! `cargo run --release --example generate_bench -- [cpu|wgpu|gpu] [tiny|tutorial|small] [tokens] [rounds]`
+//! `cargo run --release --example generate_bench -- [cpu|wgpu|gpu] [tiny|tutorial|small] [tokens|fill] [rounds]`
+//! (`fill`, the default: as many tokens as fill the context after the prompt)
 
 #[path = "support/device.rs"]
 mod device;
@@ -20,13 +21,14 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let backend = args.first().map_or("cpu", String::as_str);
     let preset = Preset::from_name(args.get(1).map_or("tutorial", String::as_str)).expect("preset");
-    let tokens: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(100);
     let rounds: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(5);
     let device = device::by_name(backend);
     let config = preset.model(256);
     device.seed(1);
     let model = Gpt::new(&config, &device);
     let prompt: Vec<u32> = b"two plus three equals".iter().map(|&b| b as u32).collect();
+    // By default as many tokens as fill the context, the longest generation the cache serves.
+    let tokens: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(config.block_size - prompt.len());
     let sampling = SampleConfig { max_new_tokens: tokens, temperature: 0.8, seed: 3, ..Default::default() };
 
     // Untimed: a GPU compiles (and autotunes) each way's kernels on its first run.

@@ -40,6 +40,6 @@ for preset in $presets; do
   node tests/e2e/bench.js webgpu "$preset" 8 || echo "browser webgpu $preset: failed (above)"
 
   step "generation, preset $preset (KV cache against full recompute)"
-  "$generate" cpu "$preset" 20 3
-  "$generate" wgpu "$preset" 20 3
+  "$generate" cpu "$preset" fill 3
+  "$generate" wgpu "$preset" fill 3
 done

@@ -6,6 +6,8 @@ use burn::tensor::DeviceKind;
 use burn::tensor::wgpu::WgpuBackend;
 use gptlab::checkpoint::{self, CheckpointInfo, TrainingState};
 use gptlab::data::arithmetic;
+use gptlab::model::Gpt;
+use gptlab::sample::{SampleConfig, generate};
 use gptlab::tokenize::Tokenizer;
 use gptlab::train::{Preset, TrainConfig, Trainer};
 
@@ -60,4 +62,10 @@ fn training_on_wgpu_lowers_the_loss_and_agrees_with_the_cpu() {
     let cpu_logits = on_cpu.forward(input(&Device::flex())).into_data().try_to_vec::<f32>().unwrap();
     let worst = gpu_logits.iter().zip(&cpu_logits).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
     assert!(worst < 1e-3, "wgpu and CPU logits differ by {worst}");
+
+    // Generation (the KV cache and the backend's attention kernels) draws the same tokens.
+    let prompt = tokens("two plus three equals");
+    let sampling = SampleConfig { max_new_tokens: 20, temperature: 0.8, seed: 7, ..Default::default() };
+    let drawn = |model: &Gpt| pollster::block_on(generate(model, &prompt, &sampling)).unwrap();
+    assert_eq!(drawn(&model), drawn(&on_cpu), "wgpu and the CPU generate different text");
 }

@@ -1,6 +1,8 @@
 use burn::nn::{Dropout, DropoutConfig, Linear};
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
+use burn::tensor::module::attention;
+use burn::tensor::ops::AttentionModuleOptions;
 
 use super::GptConfig;
 use super::block::linear;
@@ -34,7 +36,7 @@ impl CausalSelfAttention {
     /// - x: `[batch, seq, n_embd]` -> `[batch, seq, n_embd]`
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
         let (q, k, v) = self.qkv(x);
-        self.attend(q, k, v)
+        self.project(self.attend(q, k, v))
     }
 
     /// Like `forward` for positions that follow the cached ones: their keys and values are
@@ -49,7 +51,13 @@ impl CausalSelfAttention {
             None => (k, v),
         }; // [b, nh, t_cached + new, hs]
         *cache = Some((k.clone(), v.clone()));
-        self.attend(q, k, v)
+        // Generation never drops out, so burn's attention serves: one fused kernel where the
+        // backend has one, instead of a matmul, a mask, a softmax and a matmul. Its causal mask
+        // aligns the last query with the last key, as here; one new token sees every position.
+        let new = q.dims()[2];
+        let options = AttentionModuleOptions { is_causal: new > 1, ..Default::default() };
+        let y = attention(q, k, v, None, None, options); // [b, nh, new, hs]
+        self.project(y)
     }
 
     /// Queries, keys and values, split into heads, each `[batch, n_head, seq, head_size]`.
@@ -63,23 +71,28 @@ impl CausalSelfAttention {
         (head(0), head(1), head(2))
     }
 
-    /// Attention of the last `t` positions (the queries) over all `t_all` positions (the keys).
+    /// Each position's attention over itself and the positions before it, with dropout on the
+    /// attention weights while training.
     ///
     /// # Shapes
-    /// - q: `[batch, n_head, t, head_size]`, k and v: `[batch, n_head, t_all, head_size]`
-    /// - output: `[batch, t, n_embd]`, projected back into the residual stream
-    fn attend(&self, q: Tensor<4>, k: Tensor<4>, v: Tensor<4>) -> Tensor<3> {
+    /// - q, k, v: `[batch, n_head, seq, head_size]` -> `[batch, n_head, seq, head_size]`
+    fn attend(&self, q: Tensor<4>, k: Tensor<4>, v: Tensor<4>) -> Tensor<4> {
         let [b, nh, t, hs] = q.dims();
-        let t_all = k.dims()[2];
-        let scores = q.matmul(k.swap_dims(2, 3)).div_scalar((hs as f64).sqrt()); // [b, nh, t, t_all]
-        // Query i sits at position t_all - t + i. tril_mask is true above that diagonal:
-        // the future positions to hide.
-        let future = Tensor::<2, Bool>::tril_mask([t, t_all], (t_all - t) as i64, &scores.device())
-            .unsqueeze::<4>()
-            .expand([b, nh, t, t_all]);
+        let scores = q.matmul(k.swap_dims(2, 3)).div_scalar((hs as f64).sqrt()); // [b, nh, t, t]
+        // tril_mask is true above the diagonal: the future positions to hide.
+        let future =
+            Tensor::<2, Bool>::tril_mask([t, t], 0, &scores.device()).unsqueeze::<4>().expand([b, nh, t, t]);
         let weights = softmax(scores.mask_fill(future, -1e9), 3);
-        let y = self.dropout.forward(weights).matmul(v); // [b, nh, t, hs]
-        let y = y.swap_dims(1, 2).reshape([b, t, nh * hs]); // heads side by side again
+        self.dropout.forward(weights).matmul(v)
+    }
+
+    /// The heads side by side again, projected back into the residual stream.
+    ///
+    /// # Shapes
+    /// - y: `[batch, n_head, seq, head_size]` -> `[batch, seq, n_embd]`
+    fn project(&self, y: Tensor<4>) -> Tensor<3> {
+        let [b, nh, t, hs] = y.dims();
+        let y = y.swap_dims(1, 2).reshape([b, t, nh * hs]);
         self.dropout.forward(self.c_proj.forward(y))
     }
 }

@@ -13,7 +13,6 @@ import { join } from 'node:path';
 import { serve, launchWithProfile, openPage, byTestId } from './harness.js';
 
 const [backend = 'cpu', preset = 'tutorial', steps = '40'] = process.argv.slice(2);
-const GENERATED_TOKENS = 20;
 const server = await serve();
 const profile = await mkdtemp(join(tmpdir(), 'gptlab-bench-'));
 const url = `${server.url}/?backend=${backend}&preset=${preset}&steps=${steps}`;
@@ -25,9 +24,11 @@ try {
   console.log(`${what} (${run.label}): first step ${run.firstStep.toFixed(0)} ms (${run.stepsByThen} step(s) by then), ` +
     `median ${run.median.toFixed(1)} ms/step over ${run.warmSteps} warm steps, ` +
     `${run.tokensPerSecond.toFixed(0)} tokens/s, ${(run.tokensPerSecond * run.flopsPerToken / 1e9).toFixed(2)} GFLOP/s`);
-  const msPerToken = await generate(page, GENERATED_TOKENS);
+  // As many tokens as fill the context after the prompt (bytes: one token a character).
+  const tokens = run.context - run.promptLength;
+  const msPerToken = await generate(page, tokens);
   console.log(`${what}: generation with the KV cache ${msPerToken.toFixed(1)} ms/token ` +
-    `(${GENERATED_TOKENS} tokens after a ${run.promptLength}-character prompt)`);
+    `(${tokens} tokens after a ${run.promptLength}-character prompt)`);
   const memory = await peakMemory();
   console.log(`${what}: peak memory ${Object.entries(memory).map(([kind, mb]) => `${kind} ${mb} MB`).join(', ')}`);
   await browser.close();
@@ -92,6 +93,7 @@ async function train(page, total) {
     stepsByThen: stamps[0][0],
     median,
     warmSteps: warm.length,
+    context,
     tokensPerSecond: batch * context / median * 1000,
     // nanoGPT's count, as the native benchmark: 6 per weight (position embeddings excluded) and
     // 12 × layers × context × width for attention.

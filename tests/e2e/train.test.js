@@ -20,7 +20,8 @@ test('without a hardware GPU the page prefers the CPU and says why', async () =>
 
 /**
  * Train, see the loss fall by at least `minDrop`, download the checkpoint, reload, load it, get
- * the same samples. On WebGPU the reloaded page also finds the kernel choices of the first.
+ * the same samples. On WebGPU the reloaded page also finds the kernel choices of the first, and
+ * the CPU draws the same samples from the file.
  */
 async function wholeLoop(backend, label, minDrop) {
   const url = `${env.server.url}/?backend=${backend}&preset=tiny&steps=${STEPS}`;
@@ -83,6 +84,20 @@ async function wholeLoop(backend, label, minDrop) {
   );
   assert.deepEqual(await samples(page, 'after-samples'), afterTexts, 'the loaded model samples differently');
   assert.match(await page.locator('.loaded').textContent(), /trained 8 steps/);
+  if (gpu) {
+    // WebGPU's kernels compute what the CPU's do: the same file draws the same text there.
+    const cpu = await openPage(env.browser, `${env.server.url}/?backend=cpu&preset=tiny`);
+    await byTestId(cpu, 'backend').filter({ hasText: 'CPU' }).waitFor({ timeout: MINUTE });
+    await byTestId(cpu, 'load-checkpoint').setInputFiles(file);
+    await cpu.waitForFunction(
+      () => document.querySelectorAll('[data-testid="after-samples"] [data-testid="sample"]').length === 3,
+      null,
+      { timeout: MINUTE },
+    );
+    assert.deepEqual(await samples(cpu, 'after-samples'), afterTexts, 'the CPU samples the same model differently');
+    assert.deepEqual(cpu.problems, []);
+    await cpu.context().close();
+  }
 
   // A corrupt file: a clear message, and the page keeps working.
   await byTestId(page, 'load-checkpoint').setInputFiles({
