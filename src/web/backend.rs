@@ -5,6 +5,8 @@ use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+use super::lab::DeviceInfo;
+
 /// What the user (or `?backend=`) asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BackendChoice {
@@ -31,16 +33,10 @@ impl BackendChoice {
     }
 }
 
-/// The device in use, and a sentence for the page saying which and why.
+/// The device in use, and what the page says of it: which and why.
 pub struct Backend {
     pub device: Device,
-    pub label: String,
-    /// Why the CPU was chosen, or why the requested WebGPU could not be used.
-    pub note: Option<String>,
-    /// The largest buffer the GPU allows (`maxStorageBufferBindingSize`); `None` on the CPU.
-    pub max_buffer_bytes: Option<u64>,
-    /// Kernel choices autotune kept from earlier visits (see `open_kernel_cache`); `None` on the CPU.
-    pub remembered_kernels: Option<u64>,
+    pub info: DeviceInfo,
 }
 
 /// The browser's WebGPU adapter, as the page sees it before burn claims it.
@@ -52,10 +48,12 @@ enum Adapter {
 pub async fn select(choice: BackendChoice) -> Backend {
     let cpu = |note: Option<String>| Backend {
         device: Device::flex(),
-        label: "CPU (WebAssembly)".into(),
-        note,
-        max_buffer_bytes: None,
-        remembered_kernels: None,
+        info: DeviceInfo {
+            label: "CPU (WebAssembly)".into(),
+            note,
+            max_buffer_bytes: None,
+            remembered_kernels: None,
+        },
     };
     if choice == BackendChoice::Cpu {
         return cpu(Some("the CPU was chosen".into()));
@@ -74,10 +72,12 @@ pub async fn select(choice: BackendChoice) -> Backend {
     match Device::wgpu_options().init_async().await {
         Ok(device) => Backend {
             device,
-            label: format!("WebGPU: {name}"),
-            note: None,
-            max_buffer_bytes,
-            remembered_kernels,
+            info: DeviceInfo {
+                label: format!("WebGPU: {name}"),
+                note: None,
+                max_buffer_bytes,
+                remembered_kernels,
+            },
         },
         Err(e) => cpu(Some(format!("WebGPU could not start ({e}); training on the CPU instead"))),
     }
@@ -94,9 +94,7 @@ async fn open_kernel_cache() -> u64 {
     use cubecl_environment::environment;
     // cubecl calls `navigator.storage.getDirectory` unguarded: where it is missing that would
     // throw through the worker.
-    let storage = Reflect::get(&js_sys::global(), &"navigator".into())
-        .and_then(|navigator| Reflect::get(&navigator, &"storage".into()))
-        .unwrap_or(JsValue::UNDEFINED);
+    let storage = Reflect::get(&navigator(), &"storage".into()).unwrap_or(JsValue::UNDEFINED);
     let get_directory = Reflect::get(&storage, &"getDirectory".into()).unwrap_or(JsValue::UNDEFINED);
     if !get_directory.is_function() {
         return 0;
@@ -109,6 +107,11 @@ async fn open_kernel_cache() -> u64 {
         .sum()
 }
 
+/// The page's or the worker's navigator: the worker that trains chooses its own device.
+fn navigator() -> JsValue {
+    Reflect::get(&js_sys::global(), &"navigator".into()).unwrap_or(JsValue::UNDEFINED)
+}
+
 async fn probe() -> Adapter {
     match request_adapter().await {
         Ok(Some(adapter)) => describe(&adapter),
@@ -118,9 +121,7 @@ async fn probe() -> Adapter {
 }
 
 async fn request_adapter() -> Result<Option<JsValue>, String> {
-    // The page's or the worker's navigator: the worker that trains chooses its own device.
-    let navigator = Reflect::get(&js_sys::global(), &"navigator".into()).unwrap_or(JsValue::UNDEFINED);
-    let gpu = Reflect::get(&navigator, &"gpu".into()).unwrap_or(JsValue::UNDEFINED);
+    let gpu = Reflect::get(&navigator(), &"gpu".into()).unwrap_or(JsValue::UNDEFINED);
     if gpu.is_undefined() || gpu.is_null() {
         return Err("this browser has no WebGPU".into());
     }

@@ -112,9 +112,10 @@ pub struct DeviceInfo {
     pub label: String,
     /// Why the CPU was chosen, or why the requested WebGPU could not be used.
     pub note: Option<String>,
-    /// The largest buffer the GPU allows; `None` on the CPU.
+    /// The largest buffer the GPU allows (`maxStorageBufferBindingSize`); `None` on the CPU.
     pub max_buffer_bytes: Option<u64>,
-    /// Kernel choices autotune kept from earlier visits; `None` on the CPU.
+    /// Kernel choices autotune kept from earlier visits (see `backend::open_kernel_cache`);
+    /// `None` on the CPU.
     pub remembered_kernels: Option<u64>,
 }
 

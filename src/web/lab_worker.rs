@@ -10,7 +10,7 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use super::backend::{self, BackendChoice};
 use super::browser::{now_ms, sleep_ms};
-use super::lab::{Command, DeviceInfo, Event, Phase, RunSpec, Sample, SampleSettings, decode, encode};
+use super::lab::{Command, Event, Phase, RunSpec, Sample, SampleSettings, decode, encode};
 use super::storage;
 use crate::checkpoint::{self, CheckpointInfo, HfGpt2, History, TrainingState};
 use crate::data::{Corpus, Prompts, arithmetic};
@@ -130,14 +130,8 @@ impl Worker {
             Command::Init { backend } => {
                 let chosen = backend::select(BackendChoice::from_param(Some(backend))).await;
                 self.device = Some(chosen.device);
-                self.max_buffer_bytes = chosen.max_buffer_bytes;
-                let ready = Event::Ready(DeviceInfo {
-                    label: chosen.label,
-                    note: chosen.note,
-                    max_buffer_bytes: chosen.max_buffer_bytes,
-                    remembered_kernels: chosen.remembered_kernels,
-                });
-                self.post(&ready, None);
+                self.max_buffer_bytes = chosen.info.max_buffer_bytes;
+                self.post(&Event::Ready(chosen.info), None);
             }
             Command::Train(spec) => self.start(*spec).await?,
             Command::ResumeSaved => self.resume().await?,
