@@ -4,6 +4,9 @@
 source "$(dirname "$0")/setup.sh" --browser-tests
 cd "$root"
 
+step "vendored crates equal the published crates plus vendor/patches"
+scripts/vendor.sh --check
+
 step "native tests (CPU backend)"
 cargo test --release --test native --test loss_curves -- --nocapture
 
