@@ -61,7 +61,10 @@ for patch in "$root"/vendor/patches/*.diff; do
     continue
   fi
 
-  if [ -s "$patch" ]; then patch --quiet --batch --no-backup-if-mismatch -p1 -d "$work/a" <"$patch"; fi
+  if [ -s "$patch" ]; then
+    patch --quiet --batch --no-backup-if-mismatch -p1 -d "$work/a" <"$patch" \
+      || { echo "vendor/patches/$(basename "$patch") does not apply to $name $version" >&2; exit 1; }
+  fi
   if (cd "$work" && diff -rq a b >"$work/differences" 2>&1); then
     echo "vendor/$name is $name $version + its patch"
     continue
