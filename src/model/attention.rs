@@ -5,7 +5,7 @@ use burn::tensor::module::attention;
 use burn::tensor::ops::AttentionModuleOptions;
 
 use super::GptConfig;
-use super::block::linear;
+use super::init::{linear, residual_std};
 
 /// One layer's cached keys and values, each `[batch, n_head, t_cached, head_size]`.
 pub type KeysValues = (Tensor<4>, Tensor<4>);
@@ -95,10 +95,4 @@ impl CausalSelfAttention {
         let y = y.swap_dims(1, 2).reshape([b, t, nh * hs]);
         self.dropout.forward(self.c_proj.forward(y))
     }
-}
-
-/// GPT-2 scales the init of projections into the residual stream by 1/sqrt(2 * n_layer),
-/// so the stream's variance does not grow with depth.
-pub(super) fn residual_std(config: &GptConfig) -> f64 {
-    0.02 / ((2 * config.n_layer) as f64).sqrt()
 }

@@ -1,9 +1,9 @@
-use burn::module::{Initializer, Param};
-use burn::nn::{Dropout, DropoutConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
+use burn::nn::{Dropout, DropoutConfig, LayerNorm, LayerNormConfig, Linear};
 use burn::prelude::*;
 
 use super::GptConfig;
-use super::attention::{CausalSelfAttention, KeysValues, residual_std};
+use super::attention::{CausalSelfAttention, KeysValues};
+use super::init::{linear, residual_std};
 
 /// The feed-forward half of a block: widen 4x, GELU (GPT-2's tanh form), project back.
 #[derive(Module, Debug)]
@@ -79,13 +79,4 @@ impl Block {
         let x = x.clone() + self.attn.forward_cached(self.ln_1.forward(x), cache);
         x.clone() + self.mlp.forward(self.ln_2.forward(x))
     }
-}
-
-/// A linear layer with GPT-2's init: weights from N(0, std), biases zero
-/// (burn's `LinearConfig` would draw the bias from the weight initializer).
-pub(super) fn linear(d_in: usize, d_out: usize, std: f64, device: &Device) -> Linear {
-    let mut layer =
-        LinearConfig::new(d_in, d_out).with_initializer(Initializer::Normal { mean: 0.0, std }).init(device);
-    layer.bias = Some(Param::from_tensor(Tensor::zeros([d_out], device)));
-    layer
 }

@@ -5,6 +5,7 @@ mod attention;
 mod block;
 mod config;
 mod gpt;
+mod init;
 
 pub use attention::{CausalSelfAttention, KeysValues};
 pub use block::{Block, Mlp, gelu_tanh};

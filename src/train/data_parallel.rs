@@ -12,7 +12,7 @@ use burn::prelude::*;
 use rayon::prelude::*;
 
 use super::Batch;
-use super::trainer::cross_entropy;
+use super::loss::cross_entropy;
 use crate::model::Gpt;
 
 /// Parts a native CPU splits each batch into. Fixed rather than one per core, so that a run's

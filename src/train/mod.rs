@@ -3,6 +3,7 @@
 mod batch;
 mod config;
 mod data_parallel;
+mod loss;
 mod optimizer;
 mod schedule;
 mod trainer;
@@ -10,9 +11,9 @@ mod trainer;
 pub use batch::{Batch, random_windows};
 pub use config::{Preset, TrainConfig};
 pub use data_parallel::loss_and_grads;
+pub use loss::cross_entropy;
 pub use optimizer::{ModelOptimizer, Moments, clip_grad_norm, global_grad_norm, moments};
 pub use schedule::learning_rate;
 pub use trainer::{
-    StepOutput, TrainError, Trainer, check_buffer_limit, cross_entropy, largest_buffer_bytes,
-    memory_estimate_bytes,
+    StepOutput, TrainError, Trainer, check_buffer_limit, largest_buffer_bytes, memory_estimate_bytes,
 };

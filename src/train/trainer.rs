@@ -1,11 +1,11 @@
 use std::collections::BTreeMap;
 
-use burn::nn::loss::CrossEntropyLossConfig;
 use burn::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use super::data_parallel;
+use super::loss::cross_entropy;
 use super::optimizer::{ModelOptimizer, Moments};
 use super::{TrainConfig, learning_rate, random_windows};
 use crate::model::{ConfigError, Gpt, GptConfig};
@@ -211,15 +211,4 @@ impl Trainer {
 /// A distinct seed for every step of a run.
 fn step_seed(seed: u64, step: usize) -> u64 {
     seed ^ (step as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15)
-}
-
-/// Mean next-token cross-entropy.
-///
-/// # Shapes
-/// - logits: `[batch, seq, vocab]`, targets: `[batch, seq]` -> `[1]`
-pub fn cross_entropy(logits: Tensor<3>, targets: Tensor<2, Int>) -> Tensor<1> {
-    let [b, t, v] = logits.dims();
-    CrossEntropyLossConfig::new()
-        .init(&logits.device())
-        .forward(logits.reshape([b * t, v]), targets.reshape([b * t]))
 }
