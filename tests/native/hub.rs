@@ -1,61 +1,23 @@
 //! The Hugging Face client against recorded responses: the fixture files the browser tests'
 //! server also serves (`cargo run --example hub_fixtures` writes them).
 
-use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
-use std::path::Path;
+use std::collections::VecDeque;
 
 use gptlab::data::Corpus;
-use gptlab::data::fetch::{Fetch, FetchError, OnProgress, Request, Response};
+use gptlab::data::fetch::FetchError;
 use gptlab::data::hub::{self, ConfigInfo, Endpoints, HubError, ParquetFiles, Rows, Splits};
 use gptlab::data::parquet::{ParquetError, for_each_text};
 use gptlab::data::take::{self, Amount, Progress, Source, SplitColumn, TakeError};
 use pollster::block_on;
 
+use super::recorded::{Recorded, endpoints, fixture, ok, status};
+
 const STORIES: &str = "gptlab/tiny-stories";
 const TEXT_REPO: &str = "gptlab/little-text";
-const BASE: &str = "http://fixtures.test";
 
-fn endpoints() -> Endpoints {
-    Endpoints { hub: format!("{BASE}/hub"), viewer: format!("{BASE}/viewer") }
-}
-
-fn fixture(path: &str) -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hf").join(path);
-    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    String::from_utf8(bytes.clone())
-        .map_or(bytes, |text| text.replace("{hub}", &endpoints().hub).into_bytes())
-}
-
-fn ok(body: Vec<u8>) -> Response {
-    Response { status: 200, error_code: None, body }
-}
-
-fn status(status: u16, error_code: Option<&str>, body: &str) -> Response {
-    Response { status, error_code: error_code.map(str::to_string), body: body.as_bytes().to_vec() }
-}
-
-/// Answers each URL from a queue of responses (the last one repeats), honouring `first_bytes`
-/// with a 206 when `ranges` is set, and records what was asked and how long it slept.
-#[derive(Default)]
-struct Recorded {
-    routes: RefCell<HashMap<String, VecDeque<Result<Response, FetchError>>>>,
-    ranges: bool,
-    requests: RefCell<Vec<Request>>,
-    sleeps: RefCell<Vec<u32>>,
-}
-
+/// The fixture datasets as the Hub and the viewer serve them.
 impl Recorded {
-    fn with(self, url: String, response: Response) -> Self {
-        self.then(url, Ok(response))
-    }
-
-    fn then(self, url: String, response: Result<Response, FetchError>) -> Self {
-        self.routes.borrow_mut().entry(url).or_default().push_back(response);
-        self
-    }
-
-    /// The stories dataset as the viewer serves it.
+    /// The stories dataset as the viewer serves it (its repository's tree is not listed).
     fn stories() -> Self {
         let e = endpoints();
         let mut fake = Recorded::default()
@@ -89,36 +51,13 @@ impl Recorded {
         fake
     }
 
+    /// A repository of one text file; `ranges`: whether its server honours `Range`.
     fn text_repo(ranges: bool) -> Self {
         let e = endpoints();
         let base = format!("hub/datasets/{TEXT_REPO}/resolve/main");
         Recorded { ranges, ..Default::default() }
             .with(e.repo_files(TEXT_REPO), ok(fixture(&format!("hub/api/datasets/{TEXT_REPO}/tree/main"))))
             .with(e.raw_file(TEXT_REPO, "input.txt"), ok(fixture(&format!("{base}/input.txt"))))
-    }
-
-    fn urls(&self) -> Vec<String> {
-        self.requests.borrow().iter().map(|r| r.url.clone()).collect()
-    }
-}
-
-impl Fetch for Recorded {
-    async fn get(&self, request: &Request, progress: OnProgress<'_>) -> Result<Response, FetchError> {
-        self.requests.borrow_mut().push(request.clone());
-        let mut routes = self.routes.borrow_mut();
-        let queue = routes.get_mut(&request.url);
-        let Some(queue) = queue else { return Ok(status(404, Some("EntryNotFound"), "Entry not found")) };
-        let mut response = if queue.len() > 1 { queue.pop_front().unwrap() } else { queue[0].clone() }?;
-        if let (true, Some(n), 200) = (self.ranges, request.first_bytes, response.status) {
-            response.body.truncate(n as usize);
-            response.status = 206;
-        }
-        progress(response.body.len() as u64, Some(response.body.len() as u64));
-        Ok(response)
-    }
-
-    async fn sleep(&self, ms: u32) {
-        self.sleeps.borrow_mut().push(ms);
     }
 }
 
