@@ -14,16 +14,9 @@ use super::params::{Naming, ParamReader, ParamWriter, widened_values};
 use super::{
     CheckpointError, CheckpointInfo, KEY_TRAINING, TrainingState, parse, to_json, write_safetensors,
 };
+use crate::data::models::HfGpt2;
 use crate::model::{Gpt, GptConfig};
 use crate::tokenize::Tokenizer;
-
-/// A model in the Hub's GPT-2 layout.
-#[derive(Debug, Clone)]
-pub struct HfGpt2 {
-    pub model_safetensors: Vec<u8>,
-    pub config_json: String,
-    pub tokenizer_json: String,
-}
 
 /// The part of a GPT-2 `config.json` that decides the network, with transformers' defaults.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -17,7 +17,8 @@ use crate::data::Prompts;
 use crate::model::{Gpt, GptConfig};
 use crate::tokenize::Tokenizer;
 use crate::train::{Moments, TrainConfig, moments};
-pub use gpt2::{HfGpt2, export as export_gpt2, import as import_gpt2, zip as zip_gpt2};
+pub use crate::data::models::HfGpt2;
+pub use gpt2::{export as export_gpt2, import as import_gpt2, zip as zip_gpt2};
 use params::{Naming, ParamReader, ParamWriter};
 
 /// Bumped when a change would make older readers misread a file.

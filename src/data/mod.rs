@@ -4,6 +4,7 @@
 pub mod arithmetic;
 pub mod fetch;
 pub mod hub;
+pub mod models;
 pub mod parquet;
 pub mod take;
 

@@ -77,8 +77,8 @@ async fn load_link(
     let mut progress =
         |bytes, total| status.set(Some(format!("downloading the checkpoint: {}", megabytes(bytes, total))));
     match link::download(&url, &mut progress).await {
-        Ok((file_name, bytes)) => send(Command::Load { file_name }, Some(bytes)),
-        Err(message) => state.error.set(Some(message)),
+        Ok(shared) => send(Command::Load { file_name: shared.file_name }, Some(shared.bytes)),
+        Err(e) => state.error.set(Some(e.to_string())),
     }
     status.set(None);
 }
@@ -104,7 +104,7 @@ async fn import_gpt2(
             };
             send(command, Some(files.model_safetensors));
         }
-        Err(message) => state.error.set(Some(message)),
+        Err(e) => state.error.set(Some(e.to_string())),
     }
     status.set(None);
 }

@@ -7,8 +7,8 @@ use leptos::task::spawn_local;
 use super::fetch::BrowserFetch;
 use super::worker;
 use crate::data::Corpus;
-use crate::data::fetch::Request;
-use crate::data::hub::{self, Endpoints};
+use crate::data::hub::Endpoints;
+use crate::data::models::pretrained_tokenizer;
 use crate::tokenize::{MAX_BPE_VOCAB, MIN_BPE_VOCAB, Tokenizer};
 
 const DEFAULT_BPE_VOCAB: usize = 512;
@@ -50,9 +50,10 @@ pub fn TokenizerPanel(
         error.set(None);
         preparing.set(true);
         spawn_local(async move {
-            match pretrained(&endpoints.get_value(), &model).await {
+            let fetch = BrowserFetch::new(None).await;
+            match pretrained_tokenizer(&fetch, &endpoints.get_value(), &model).await {
                 Ok(loaded) => tokenizer.set(loaded),
-                Err(message) => error.set(Some(message)),
+                Err(e) => error.set(Some(e.to_string())),
             }
             preparing.set(false);
         });
@@ -103,17 +104,6 @@ pub fn TokenizerPanel(
             <TokenView tokenizer=tokenizer />
         </section>
     }
-}
-
-/// A Hub model's `tokenizer.json`, fetched (or read from the browser cache) and parsed.
-async fn pretrained(endpoints: &Endpoints, model: &str) -> Result<Tokenizer, String> {
-    hub::check_repo_id(model).map_err(|e| e.to_string())?;
-    let fetch = BrowserFetch::new(None).await;
-    let request = Request::whole(endpoints.tokenizer(model));
-    let response = hub::get(&fetch, &request, &format!("model {model}"), &mut |_, _| {}).await;
-    let json = response.map_err(|e| e.to_string())?.body;
-    Tokenizer::from_json(&json, &format!("tokenizer.json of {model}"))
-        .map_err(|e| format!("the tokenizer.json of {model}: {e}"))
 }
 
 /// Text in, tokens out: one coloured chip per token, carrying its id.

@@ -7,6 +7,7 @@ mod gpt2;
 mod hub;
 mod learning;
 mod model;
+mod models;
 mod recorded;
 mod sampling;
 mod tokenize;
