@@ -2,6 +2,7 @@
 //! or text taken from a Hugging Face dataset or a local file.
 
 pub mod arithmetic;
+pub mod choices;
 pub mod fetch;
 pub mod hub;
 pub mod models;

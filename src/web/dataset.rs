@@ -11,73 +11,13 @@ use super::browser::{read_file, sleep_ms, yield_to_browser};
 use super::fetch::{BrowserFetch, cache_usage, clear_cache};
 use super::worker;
 use crate::data::Corpus;
-use crate::data::hub::{self, Endpoints, HubError, Listing};
-use crate::data::take::{self, Amount, Progress, Source, SplitColumn, TakeError};
+use crate::data::choices::Choices;
+use crate::data::hub::{self, Endpoints, HubError};
+use crate::data::take::{self, Amount, Progress, TakeError};
 use crate::tokenize::Tokenizer;
 
-/// The config entry that stands for the repository's plain-text files.
-const TEXT_FILES: &str = "text files";
 /// Wait after the last keystroke in the id box before asking the Hub about it.
 const LOOKUP_DELAY_MS: u32 = 400;
-
-/// The dataset the lists show, as the Hub described it.
-#[derive(Debug, Clone, PartialEq, Default)]
-struct Choices {
-    dataset: String,
-    listing: Listing,
-    config: String,
-    split: String,
-    columns: Vec<String>,
-    column: String,
-}
-
-impl Choices {
-    fn configs(&self) -> Vec<String> {
-        let mut configs = self.listing.splits.as_ref().map(|s| s.configs()).unwrap_or_default();
-        if !self.listing.text_files.is_empty() {
-            configs.push(TEXT_FILES.into());
-        }
-        configs
-    }
-
-    fn splits(&self) -> Vec<String> {
-        if self.config == TEXT_FILES {
-            return self.listing.text_files.iter().map(|f| f.path.clone()).collect();
-        }
-        self.listing.splits.as_ref().map(|s| s.splits_of(&self.config)).unwrap_or_default()
-    }
-
-    /// Picks `config` and the split to train on in it: `train` where there is one.
-    fn with_config(mut self, config: String) -> Self {
-        self.config = config;
-        let splits = self.splits();
-        self.split = splits.iter().find(|s| *s == "train").or(splits.first()).cloned().unwrap_or_default();
-        self.columns.clear();
-        self.column.clear();
-        self
-    }
-
-    fn source(&self) -> Option<Source> {
-        if self.dataset.is_empty() || self.split.is_empty() {
-            return None;
-        }
-        if self.config == TEXT_FILES {
-            return Some(Source::TextFile { dataset: self.dataset.clone(), path: self.split.clone() });
-        }
-        (!self.column.is_empty()).then(|| {
-            Source::Viewer(SplitColumn {
-                dataset: self.dataset.clone(),
-                config: self.config.clone(),
-                split: self.split.clone(),
-                column: self.column.clone(),
-            })
-        })
-    }
-
-    fn validation_split(&self) -> Option<String> {
-        (self.config != TEXT_FILES).then(|| take::validation_split(&self.split, &self.splits())).flatten()
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Unit {
@@ -145,10 +85,7 @@ pub fn DatasetPanel(
             match listing {
                 Ok(listing) => {
                     error.set(None);
-                    let found =
-                        Choices { dataset: dataset.trim().to_string(), listing, ..Choices::default() };
-                    let config = found.configs().first().cloned().unwrap_or_default();
-                    choose_config(found.with_config(config), choices, endpoints, error).await;
+                    choose_config(Choices::found(&dataset, listing), choices, endpoints, error).await;
                 }
                 Err(e) => {
                     choices.set(Choices::default());
@@ -307,26 +244,18 @@ async fn choose_config(
     error: RwSignal<Option<String>>,
 ) {
     choices.set(picked.clone());
-    if picked.config == TEXT_FILES || picked.config.is_empty() {
+    if !picked.needs_columns() {
         return;
     }
     let fetch = BrowserFetch::new(None).await;
     match hub::text_columns(&fetch, &endpoints.get_value(), &picked.dataset, &picked.config).await {
         Ok(columns) => {
-            picked.column =
-                columns.iter().find(|c| *c == "text").or(columns.first()).cloned().unwrap_or_default();
-            picked.columns = columns;
+            picked = picked.with_columns(columns);
             error.set(None);
         }
         Err(e) => error.set(Some(e.to_string())),
     }
-    // Only if the user has not moved on to another dataset or config meanwhile.
-    choices.update(|now| {
-        if now.dataset == picked.dataset && now.config == picked.config {
-            now.columns = picked.columns.clone();
-            now.column = picked.column.clone();
-        }
-    });
+    choices.update(|now| now.take_columns_of(&picked));
 }
 
 #[component]

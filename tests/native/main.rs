@@ -2,6 +2,7 @@
 
 mod backend;
 mod checkpoint;
+mod choices;
 mod data;
 mod gpt2;
 mod hub;
