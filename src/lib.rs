@@ -1,12 +1,16 @@
 //! gptlab: train a small GPT in a browser tab, on the visitor's own GPU.
 //!
-//! The layers only look down: `web` (the page) drives `train`, `sample` and `checkpoint`, which
-//! use `model`; `data` and `tokenize` prepare what the model reads. Only `web` knows the browser.
+//! The layers only look down: `web` (the page and its workers) drives `session` (the training
+//! session: a run's rules, commands in and events out), which drives `train`, `sample` and
+//! `checkpoint`, which use `model`; `data` and `tokenize` prepare what the model reads. Only
+//! `web` knows the browser.
 
 pub mod checkpoint;
 pub mod data;
+pub mod format;
 pub mod model;
 pub mod sample;
+pub mod session;
 pub mod tokenize;
 pub mod train;
 #[cfg(target_arch = "wasm32")]

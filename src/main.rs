@@ -21,18 +21,18 @@ fn main() {
     }
 }
 
-/// The entry point of the page's workers (see `gptlab::web::worker`).
+/// The entry point of the job worker (see `gptlab::web::job_worker`).
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen]
-pub fn lab_worker() {
+pub fn job_worker() {
     gptlab::web::serve_jobs();
 }
 
-/// The entry point of the worker that trains (see `gptlab::web::lab_worker`).
+/// The entry point of the worker that trains (see `gptlab::web::training_worker`).
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn training_worker() {
-    gptlab::web::serve_lab();
+    gptlab::web::serve_training();
 }
 
 #[cfg(not(target_arch = "wasm32"))]

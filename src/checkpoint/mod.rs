@@ -14,10 +14,11 @@ use safetensors::tensor::{Dtype, TensorView};
 use serde::{Deserialize, Serialize};
 
 use crate::data::Prompts;
+pub use crate::data::models::HfGpt2;
+use crate::format;
 use crate::model::{Gpt, GptConfig};
 use crate::tokenize::Tokenizer;
 use crate::train::{Moments, TrainConfig, moments};
-pub use crate::data::models::HfGpt2;
 pub use gpt2::{export as export_gpt2, import as import_gpt2, zip as zip_gpt2};
 use params::{Naming, ParamReader, ParamWriter};
 
@@ -241,10 +242,10 @@ fn check_file_backs(model: &GptConfig, bytes: &[u8], bytes_per_value: usize) -> 
     let needed = model.param_count().saturating_mul(bytes_per_value);
     if needed > bytes.len() {
         return Err(CheckpointError::BadModel(format!(
-            "its model has {} parameters ({} MB) but the file is only {} MB",
+            "its model has {} parameters ({}) but the file is only {}",
             model.param_count(),
-            needed / 1_000_000,
-            bytes.len() / 1_000_000
+            format::bytes(needed as u64),
+            format::bytes(bytes.len() as u64)
         )));
     }
     Ok(())

@@ -8,6 +8,7 @@ use super::data_parallel;
 use super::loss::cross_entropy;
 use super::optimizer::{ModelOptimizer, Moments};
 use super::{TrainConfig, learning_rate, random_windows};
+use crate::format;
 use crate::model::{ConfigError, Gpt, GptConfig};
 
 /// Why a run cannot start.
@@ -18,10 +19,10 @@ pub enum TrainError {
     #[error("the {split} text has {tokens} tokens; one training window needs {needed}")]
     TooLittleData { split: &'static str, tokens: usize, needed: usize },
     #[error(
-        "a training step needs a {} MB buffer for its logits (batch {batch} × context {block_size} × \
-         vocabulary {vocab_size} numbers), more than this GPU allows for one buffer ({} MB); choose a \
+        "a training step needs a {} buffer for its logits (batch {batch} × context {block_size} × \
+         vocabulary {vocab_size} numbers), more than this GPU allows for one buffer ({}); choose a \
          smaller vocabulary, batch or context",
-        needed / 1_000_000, limit / 1_000_000
+        format::bytes(*needed), format::bytes(*limit)
     )]
     BufferTooLarge { needed: u64, limit: u64, batch: usize, block_size: usize, vocab_size: usize },
 }

@@ -5,39 +5,8 @@ use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use super::lab::DeviceInfo;
-
-/// What the user (or `?backend=`) asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BackendChoice {
-    Auto,
-    WebGpu,
-    Cpu,
-}
-
-impl BackendChoice {
-    pub fn from_param(value: Option<String>) -> Self {
-        match value.as_deref() {
-            Some("webgpu") => BackendChoice::WebGpu,
-            Some("cpu") => BackendChoice::Cpu,
-            _ => BackendChoice::Auto,
-        }
-    }
-
-    pub fn param(self) -> &'static str {
-        match self {
-            BackendChoice::Auto => "auto",
-            BackendChoice::WebGpu => "webgpu",
-            BackendChoice::Cpu => "cpu",
-        }
-    }
-}
-
-/// The device in use, and what the page says of it: which and why.
-pub struct Backend {
-    pub device: Device,
-    pub info: DeviceInfo,
-}
+use crate::session::Backend;
+use crate::session::protocol::{BackendChoice, DeviceInfo};
 
 /// The browser's WebGPU adapter, as the page sees it before burn claims it.
 enum Adapter {
@@ -112,31 +81,42 @@ fn navigator() -> JsValue {
     Reflect::get(&js_sys::global(), &"navigator".into()).unwrap_or(JsValue::UNDEFINED)
 }
 
+/// Why WebGPU is not there to use.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+enum NoAdapter {
+    #[error("this browser has no WebGPU")]
+    NoWebGpu,
+    #[error("this browser's WebGPU cannot request adapters")]
+    CannotRequest,
+    #[error("WebGPU adapter request failed: {0}")]
+    RequestFailed(String),
+    #[error("this browser offers WebGPU but found no GPU adapter")]
+    NoGpu,
+}
+
 async fn probe() -> Adapter {
     match request_adapter().await {
-        Ok(Some(adapter)) => describe(&adapter),
-        Ok(None) => Adapter::Missing("this browser offers WebGPU but found no GPU adapter".into()),
-        Err(reason) => Adapter::Missing(reason),
+        Ok(adapter) => describe(&adapter),
+        Err(reason) => Adapter::Missing(reason.to_string()),
     }
 }
 
-async fn request_adapter() -> Result<Option<JsValue>, String> {
+async fn request_adapter() -> Result<JsValue, NoAdapter> {
     let gpu = Reflect::get(&navigator(), &"gpu".into()).unwrap_or(JsValue::UNDEFINED);
     if gpu.is_undefined() || gpu.is_null() {
-        return Err("this browser has no WebGPU".into());
+        return Err(NoAdapter::NoWebGpu);
     }
     let request: Function = Reflect::get(&gpu, &"requestAdapter".into())
         .ok()
         .and_then(|f| f.dyn_into().ok())
-        .ok_or("this browser's WebGPU cannot request adapters")?;
-    let promise: Promise = request
-        .call0(&gpu)
-        .ok()
-        .and_then(|p| p.dyn_into().ok())
-        .ok_or("requesting a WebGPU adapter failed")?;
-    let adapter =
-        JsFuture::from(promise).await.map_err(|e| format!("WebGPU adapter request failed: {e:?}"))?;
-    Ok((!adapter.is_null() && !adapter.is_undefined()).then_some(adapter))
+        .ok_or(NoAdapter::CannotRequest)?;
+    let promise: Promise =
+        request.call0(&gpu).ok().and_then(|p| p.dyn_into().ok()).ok_or(NoAdapter::CannotRequest)?;
+    let adapter = JsFuture::from(promise).await.map_err(|e| NoAdapter::RequestFailed(format!("{e:?}")))?;
+    if adapter.is_null() || adapter.is_undefined() {
+        return Err(NoAdapter::NoGpu);
+    }
+    Ok(adapter)
 }
 
 fn describe(adapter: &JsValue) -> Adapter {

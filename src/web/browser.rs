@@ -1,9 +1,33 @@
-//! Small browser services: URL parameters, yielding to the event loop, clocks and files.
+//! Small browser services: URL parameters, yielding to the event loop, clocks and files, and
+//! the error a browser API gives.
 
 use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, File, HtmlAnchorElement, Url, UrlSearchParams};
+
+/// Why something the browser was asked failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum WebError {
+    /// A browser API threw, with its message.
+    #[error("{0}")]
+    Js(String),
+    #[error("the page's wasm module was not found")]
+    NoModule,
+    #[error("this browser offers no storage here (a private window?)")]
+    NoStorage,
+    #[error("could not read the file: {0}")]
+    File(String),
+    #[error("the page has no document")]
+    NoDocument,
+}
+
+/// A thrown JS value as a `WebError`: an `Error`'s message, else the value as it prints.
+pub fn js_error(error: JsValue) -> WebError {
+    WebError::Js(
+        error.dyn_ref::<js_sys::Error>().map_or_else(|| format!("{error:?}"), |e| e.message().into()),
+    )
+}
 
 /// A query parameter of the page's URL, e.g. `preset` in `?preset=tiny`.
 pub fn url_param(name: &str) -> Option<String> {
@@ -48,42 +72,38 @@ pub async fn sleep_ms(ms: u32) {
 }
 
 /// The bytes of a file the user picked.
-pub async fn read_file(file: &File) -> Result<Vec<u8>, String> {
+pub async fn read_file(file: &File) -> Result<Vec<u8>, WebError> {
     let buffer =
-        JsFuture::from(file.array_buffer()).await.map_err(|e| format!("could not read the file: {e:?}"))?;
+        JsFuture::from(file.array_buffer()).await.map_err(|e| WebError::File(js_error(e).to_string()))?;
     Ok(Uint8Array::new(&buffer).to_vec())
 }
 
 /// An object URL for `bytes`, for a download link. Revoke it with `Url::revoke_object_url`.
-pub fn object_url(bytes: &[u8], mime: &str) -> Result<String, String> {
+pub fn object_url(bytes: &[u8], mime: &str) -> Result<String, WebError> {
     let parts = Array::of1(&Uint8Array::from(bytes).into());
     let options = BlobPropertyBag::new();
     options.set_type(mime);
-    let blob = Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(describe)?;
-    Url::create_object_url_with_blob(&blob).map_err(describe)
+    let blob = Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(js_error)?;
+    Url::create_object_url_with_blob(&blob).map_err(js_error)
 }
 
 /// Saves `bytes` as a download named `file_name`, as a click on a download link would.
-pub fn save_file(bytes: &[u8], file_name: &str, mime: &str) -> Result<(), String> {
+pub fn save_file(bytes: &[u8], file_name: &str, mime: &str) -> Result<(), WebError> {
     let url = object_url(bytes, mime)?;
-    let document = web_sys::window().and_then(|w| w.document()).ok_or("the page has no document")?;
-    let link: HtmlAnchorElement = document.create_element("a").map_err(describe)?.unchecked_into();
+    let document = web_sys::window().and_then(|w| w.document()).ok_or(WebError::NoDocument)?;
+    let link: HtmlAnchorElement = document.create_element("a").map_err(js_error)?.unchecked_into();
     link.set_href(&url);
     link.set_download(file_name);
     link.click();
     // The download has taken the blob's URL; revoking it later frees the bytes.
     let revoke = wasm_bindgen::closure::Closure::once_into_js(move || revoke_object_url(&url));
-    let window = web_sys::window().ok_or("the page has no window")?;
+    let window = web_sys::window().ok_or(WebError::NoDocument)?;
     window
         .set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 60_000)
-        .map_err(describe)?;
+        .map_err(js_error)?;
     Ok(())
 }
 
 pub fn revoke_object_url(url: &str) {
     let _ = Url::revoke_object_url(url);
-}
-
-fn describe(error: JsValue) -> String {
-    error.dyn_ref::<js_sys::Error>().map_or_else(|| format!("{error:?}"), |e| String::from(e.message()))
 }

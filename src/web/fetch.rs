@@ -9,7 +9,7 @@ use web_sys::{
     ResponseInit,
 };
 
-use super::browser::sleep_ms;
+use super::browser::{WebError, js_error, sleep_ms};
 use crate::data::fetch::{Fetch, FetchError, OnProgress, Request, Response};
 
 /// The browser cache that holds downloaded data.
@@ -162,10 +162,8 @@ pub async fn cache_usage() -> (usize, u64) {
 }
 
 /// Empties the data cache.
-pub async fn clear_cache() -> Result<(), String> {
-    let caches = web_sys::window().ok_or("no window")?.caches().map_err(|e| format!("{e:?}"))?;
-    JsFuture::from(caches.delete(CACHE_NAME))
-        .await
-        .map_err(|e| format!("clearing the cache failed: {e:?}"))?;
+pub async fn clear_cache() -> Result<(), WebError> {
+    let caches = web_sys::window().ok_or(WebError::NoDocument)?.caches().map_err(js_error)?;
+    JsFuture::from(caches.delete(CACHE_NAME)).await.map_err(js_error)?;
     Ok(())
 }

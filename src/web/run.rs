@@ -3,8 +3,8 @@
 use leptos::prelude::*;
 
 use super::browser::{object_url, revoke_object_url, save_file};
-use super::lab::{DeviceInfo, Event, Phase, Sample};
 use crate::model::GptConfig;
+use crate::session::protocol::{DeviceInfo, Event, Phase, Sample};
 use crate::tokenize::Tokenizer;
 
 /// A downloadable checkpoint: an object URL and the file name to save it under.
@@ -73,7 +73,7 @@ impl RunState {
     }
 
     /// Shows what the worker reports.
-    pub fn apply(&self, event: Event, bytes: Option<Vec<u8>>) {
+    pub fn apply(&self, event: Event) {
         match event {
             Event::Ready(device) => self.device.set(Some(device)),
             Event::Started { step, max_steps, history } => {
@@ -106,14 +106,14 @@ impl RunState {
             }
             Event::Validation { step, loss } => self.validation_losses.update(|l| l.push((step, loss))),
             Event::Autosaved { step } => self.autosaved_step.set(Some(step)),
-            Event::Checkpoint { file_name } => self.offer_download(&bytes.unwrap_or_default(), file_name),
+            Event::Checkpoint { file_name, bytes } => self.offer_download(&bytes, file_name),
             Event::Loaded { description, model, tokenizer } => {
                 self.loaded.set(Some(Loaded { description, model, tokenizer }));
                 self.after.set(Vec::new());
             }
-            Event::Export { file_name } => {
-                if let Err(message) = save_file(&bytes.unwrap_or_default(), &file_name, "application/zip") {
-                    self.error.set(Some(message));
+            Event::Export { file_name, bytes } => {
+                if let Err(error) = save_file(&bytes, &file_name, "application/zip") {
+                    self.error.set(Some(error.to_string()));
                 }
             }
             Event::Generation { text, done } => self.generation.set((text, !done)),
@@ -130,7 +130,7 @@ impl RunState {
                 }
                 self.download.set(Some(Download { url, file_name }));
             }
-            Err(message) => self.error.set(Some(message)),
+            Err(error) => self.error.set(Some(error.to_string())),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use crate::format;
 use crate::model::GptConfig;
 use crate::train::{Preset, TrainConfig, memory_estimate_bytes};
 
@@ -53,8 +54,8 @@ pub fn ModelSettings(
             {number("context", "context", model, |m| m.block_size as f64, move |m, v| { m.block_size = v as usize; edited() }, "1", busy)}
             {number("dropout", "dropout", model, |m| m.dropout, move |m, v| { m.dropout = v; edited() }, "0.05", busy)}
             <span class="estimate">
-                <b data-testid="param-count" data-params=param_count>{move || format_count(param_count())}</b> " parameters, about "
-                <b data-testid="memory-estimate" data-bytes=memory>{move || format_bytes(memory())}</b> " of GPU memory to train"
+                <b data-testid="param-count" data-params=param_count>{move || format::count(param_count() as u64)}</b> " parameters, about "
+                <b data-testid="memory-estimate" data-bytes=memory>{move || format::bytes(memory())}</b> " of GPU memory to train"
             </span>
         </section>
     }
@@ -100,20 +101,5 @@ fn number<T: Send + Sync + 'static>(
             <input data-testid=testid type="number" min="0" step=step prop:disabled=busy
                 prop:value=move || settings.with(get).to_string() on:input=on_input />
         </label>
-    }
-}
-
-fn format_count(n: usize) -> String {
-    match n {
-        n if n >= 1_000_000 => format!("{:.2}M", n as f64 / 1e6),
-        n if n >= 10_000 => format!("{:.1}k", n as f64 / 1e3),
-        n => n.to_string(),
-    }
-}
-
-fn format_bytes(bytes: u64) -> String {
-    match bytes {
-        b if b >= 1_000_000_000 => format!("{:.2} GB", b as f64 / 1e9),
-        b => format!("{:.0} MB", (b as f64 / 1e6).max(1.0)),
     }
 }

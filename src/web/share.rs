@@ -5,29 +5,30 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::browser::url_param;
-use super::lab::Command;
 use super::link;
 use super::run::RunState;
+use super::training::Commands;
 use crate::data::hub::Endpoints;
+use crate::format;
+use crate::session::protocol::Command;
 
 #[component]
 pub fn SharePanel(
     state: RunState,
     endpoints: StoredValue<Endpoints>,
-    /// Sends a command with bytes to the worker.
-    send: impl Fn(Command, Option<Vec<u8>>) + Copy + Send + Sync + 'static,
+    commands: Commands,
     #[prop(into)] busy: Signal<bool>,
 ) -> impl IntoView {
     let status = RwSignal::new(None::<String>);
     let shared = url_param("checkpoint");
     if let Some(url) = shared.clone() {
-        spawn_local(load_link(url, state, status, send));
+        spawn_local(load_link(url, state, status, commands));
     }
     let uploaded_to = RwSignal::new(shared.unwrap_or_default());
     let model_id = RwSignal::new("gptlab/tiny-gpt2".to_string());
     let import = move |_| {
         state.error.set(None);
-        spawn_local(import_gpt2(endpoints.get_value(), model_id.get_untracked(), state, status, send));
+        spawn_local(import_gpt2(endpoints.get_value(), model_id.get_untracked(), state, status, commands));
     };
     let has_model = move || state.download.with(Option::is_some) && !busy.get();
     view! {
@@ -36,7 +37,7 @@ pub fn SharePanel(
             {move || status.get().map(|text| view! { <p class="link-status">{text}</p> })}
             <p>
                 <button data-testid="export-hf" prop:disabled=move || !has_model()
-                    on:click=move |_| send(Command::ExportGpt2, None)>"Export for Hugging Face (GPT-2 zip)"</button>
+                    on:click=move |_| commands.send(Command::ExportGpt2)>"Export for Hugging Face (GPT-2 zip)"</button>
                 " model.safetensors, config.json and tokenizer.json, as "
                 <code>"GPT2LMHeadModel.from_pretrained"</code> " reads them"
             </p>
@@ -62,22 +63,13 @@ pub fn SharePanel(
     }
 }
 
-fn megabytes(bytes: u64, total: Option<u64>) -> String {
-    let of = total.map(|t| format!(" of {:.1}", t as f64 / 1e6)).unwrap_or_default();
-    format!("{:.1}{of} MB", bytes as f64 / 1e6)
-}
-
 /// `?checkpoint=<URL>`: downloads the file and has the worker load it.
-async fn load_link(
-    url: String,
-    state: RunState,
-    status: RwSignal<Option<String>>,
-    send: impl Fn(Command, Option<Vec<u8>>),
-) {
-    let mut progress =
-        |bytes, total| status.set(Some(format!("downloading the checkpoint: {}", megabytes(bytes, total))));
+async fn load_link(url: String, state: RunState, status: RwSignal<Option<String>>, commands: Commands) {
+    let mut progress = |bytes, total| {
+        status.set(Some(format!("downloading the checkpoint: {}", format::progress(bytes, total))))
+    };
     match link::download(&url, &mut progress).await {
-        Ok(shared) => send(Command::Load { file_name: shared.file_name }, Some(shared.bytes)),
+        Ok(shared) => commands.send(Command::Load { file_name: shared.file_name, bytes: shared.bytes }),
         Err(e) => state.error.set(Some(e.to_string())),
     }
     status.set(None);
@@ -89,21 +81,19 @@ async fn import_gpt2(
     model_id: String,
     state: RunState,
     status: RwSignal<Option<String>>,
-    send: impl Fn(Command, Option<Vec<u8>>),
+    commands: Commands,
 ) {
     let model_id = model_id.trim().to_string();
     let mut progress = |file: &str, bytes, total| {
-        status.set(Some(format!("downloading {file} of {model_id}: {}", megabytes(bytes, total))))
+        status.set(Some(format!("downloading {file} of {model_id}: {}", format::progress(bytes, total))))
     };
     match link::fetch_gpt2(&endpoints, &model_id, &mut progress).await {
-        Ok(files) => {
-            let command = Command::ImportGpt2 {
-                model_id: model_id.clone(),
-                config_json: files.config_json,
-                tokenizer_json: files.tokenizer_json,
-            };
-            send(command, Some(files.model_safetensors));
-        }
+        Ok(files) => commands.send(Command::ImportGpt2 {
+            model_id,
+            config_json: files.config_json,
+            tokenizer_json: files.tokenizer_json,
+            model_safetensors: files.model_safetensors,
+        }),
         Err(e) => state.error.set(Some(e.to_string())),
     }
     status.set(None);

@@ -6,26 +6,34 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Cache, CacheStorage, Response};
 
+use super::browser::{WebError, js_error};
+use crate::data::Corpus;
+use crate::session::SavedRun;
+
 const CACHE_NAME: &str = "gptlab-runs";
 // The Cache API keys entries by http(s) URL; these are names, never fetched.
 const RUN_KEY: &str = "https://gptlab.invalid/autosave/run.safetensors";
 const CORPUS_KEY: &str = "https://gptlab.invalid/autosave/corpus.json";
 
 /// Saves the run's checkpoint; the corpus only when given (it does not change during a run).
-pub async fn save_run(checkpoint: &[u8], corpus_json: Option<&str>) -> Result<(), String> {
+pub async fn save_run(checkpoint: &[u8], corpus: Option<&Corpus>) -> Result<(), WebError> {
     let cache = open().await?;
-    if let Some(json) = corpus_json {
-        put(&cache, CORPUS_KEY, &JsValue::from_str(json)).await?;
+    if let Some(corpus) = corpus {
+        let json = serde_json::to_string(corpus).map_err(|e| WebError::Js(e.to_string()))?;
+        put(&cache, CORPUS_KEY, &JsValue::from_str(&json)).await?;
     }
     put(&cache, RUN_KEY, &Uint8Array::from(checkpoint).into()).await
 }
 
-/// The autosaved checkpoint and corpus JSON, if a run was saved.
-pub async fn load_run() -> Option<(Vec<u8>, String)> {
-    let cache = open().await.ok()?;
-    let checkpoint = body(&cache, RUN_KEY).await?;
-    let corpus = body(&cache, CORPUS_KEY).await?;
-    Some((checkpoint, String::from_utf8(corpus).ok()?))
+/// The autosaved run, if one was saved.
+pub async fn load_run() -> Result<Option<SavedRun>, WebError> {
+    let cache = open().await?;
+    let (Some(checkpoint), Some(corpus)) = (body(&cache, RUN_KEY).await, body(&cache, CORPUS_KEY).await)
+    else {
+        return Ok(None);
+    };
+    let corpus = serde_json::from_slice(&corpus).map_err(|e| WebError::Js(format!("its corpus: {e}")))?;
+    Ok(Some(SavedRun { checkpoint, corpus }))
 }
 
 /// Just the checkpoint, to describe the saved run.
@@ -33,26 +41,22 @@ pub async fn saved_checkpoint() -> Option<Vec<u8>> {
     body(&open().await.ok()?, RUN_KEY).await
 }
 
-async fn open() -> Result<Cache, String> {
+async fn open() -> Result<Cache, WebError> {
     let caches: CacheStorage = Reflect::get(&js_sys::global(), &"caches".into())
         .ok()
         .filter(|c| !c.is_undefined())
-        .ok_or("this browser offers no storage here (a private window?)")?
+        .ok_or(WebError::NoStorage)?
         .unchecked_into();
-    let cache = JsFuture::from(caches.open(CACHE_NAME))
-        .await
-        .map_err(|e| format!("opening storage failed: {e:?}"))?;
-    Ok(cache.unchecked_into())
+    Ok(JsFuture::from(caches.open(CACHE_NAME)).await.map_err(js_error)?.unchecked_into())
 }
 
-async fn put(cache: &Cache, key: &str, body: &JsValue) -> Result<(), String> {
+async fn put(cache: &Cache, key: &str, body: &JsValue) -> Result<(), WebError> {
     // A JS string or byte array: `Response` takes either as its body.
-    let response =
-        Response::new_with_opt_buffer_source(Some(body.unchecked_ref())).map_err(|e| format!("{e:?}"))?;
+    let response = Response::new_with_opt_buffer_source(Some(body.unchecked_ref())).map_err(js_error)?;
     JsFuture::from(cache.put_with_str(key, &response))
         .await
         .map(|_| ())
-        .map_err(|e| format!("saving the run failed (is the storage full?): {e:?}"))
+        .map_err(|e| WebError::Js(format!("saving the run failed (is the storage full?): {}", js_error(e))))
 }
 
 async fn body(cache: &Cache, key: &str) -> Option<Vec<u8>> {

@@ -3,14 +3,12 @@
 
 use leptos::prelude::*;
 
-use super::lab::{Command, Phase, SampleSettings};
 use super::run::RunState;
+use super::training::Commands;
+use crate::session::protocol::{Command, Phase, SampleSettings};
 
 #[component]
-pub fn SamplingTool(
-    state: RunState,
-    send: impl Fn(Command) -> Option<()> + Copy + Send + Sync + 'static,
-) -> impl IntoView {
+pub fn SamplingTool(state: RunState, commands: Commands) -> impl IntoView {
     let prompt = RwSignal::new("two plus three equals".to_string());
     let settings = RwSignal::new(SampleSettings::default());
     let has_model = move || {
@@ -18,7 +16,7 @@ pub fn SamplingTool(
             || state.loaded.with(Option::is_some)
     };
     let ask_next_tokens = move || {
-        send(Command::NextTokens { prompt: prompt.get_untracked() });
+        commands.send(Command::NextTokens { prompt: prompt.get_untracked() });
     };
     // The bars follow the model: for the untrained model when training starts, and again when it
     // ends or a checkpoint is loaded.
@@ -34,7 +32,8 @@ pub fn SamplingTool(
     });
     let generate = move |_| {
         state.generation.set((String::new(), true));
-        send(Command::Generate { prompt: prompt.get_untracked(), settings: settings.get_untracked() });
+        commands
+            .send(Command::Generate { prompt: prompt.get_untracked(), settings: settings.get_untracked() });
         ask_next_tokens();
     };
     let field = move |label: &'static str,

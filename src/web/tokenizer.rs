@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::fetch::BrowserFetch;
-use super::worker;
+use super::job_worker;
 use crate::data::Corpus;
 use crate::data::hub::Endpoints;
 use crate::data::models::pretrained_tokenizer;
@@ -63,7 +63,7 @@ pub fn TokenizerPanel(
         preparing.set(true);
         let text = corpus.with_untracked(|c| c.train.clone());
         spawn_local(async move {
-            match worker::train_bpe(&text, vocab_size.get_untracked()).await {
+            match job_worker::train_bpe(&text, vocab_size.get_untracked()).await {
                 Ok(trained) => tokenizer.set(trained),
                 Err(e) => error.set(Some(format!("training the tokenizer failed: {e}"))),
             }

@@ -1,0 +1,29 @@
+//! Numbers for people, in one style wherever the page or a message shows them.
+
+/// A size in decimal units, as downloads are measured: `950 B`, `12.3 kB`, `4.5 MB`, `1.25 GB`.
+pub fn bytes(n: u64) -> String {
+    match n {
+        n if n < 1_000 => format!("{n} B"),
+        n if n < 1_000_000 => format!("{:.1} kB", n as f64 / 1e3),
+        n if n < 1_000_000_000 => format!("{:.1} MB", n as f64 / 1e6),
+        n => format!("{:.2} GB", n as f64 / 1e9),
+    }
+}
+
+/// A count of parameters or tokens: `950`, `12.3k`, `4.50M`, `1.25G`.
+pub fn count(n: u64) -> String {
+    match n {
+        n if n < 10_000 => n.to_string(),
+        n if n < 1_000_000 => format!("{:.1}k", n as f64 / 1e3),
+        n if n < 1_000_000_000 => format!("{:.2}M", n as f64 / 1e6),
+        n => format!("{:.2}G", n as f64 / 1e9),
+    }
+}
+
+/// How far a download is: `1.2 MB of 5.0 MB`, or `1.2 MB` when its size is not known.
+pub fn progress(done: u64, total: Option<u64>) -> String {
+    match total {
+        Some(total) => format!("{} of {}", bytes(done), bytes(total)),
+        None => bytes(done),
+    }
+}

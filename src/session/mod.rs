@@ -1,0 +1,123 @@
+//! The training session: the run as a state machine that takes the page's commands and posts
+//! events back. It owns the device, the model and the optimizer; what it needs from outside (a
+//! clock, a store for the autosave, an outbox, devices) comes in through the traits of
+//! `effects`. The training worker drives it in the browser, native tests with fakes:
+//!
+//! ```text
+//! loop {
+//!     if let Some(command) = next command (waiting for one unless training) {
+//!         session.handle(command, &mut effects).await;
+//!     }
+//!     if session.training() { session.step(&mut effects).await; }
+//! }
+//! ```
+
+mod card;
+pub mod effects;
+mod error;
+mod models;
+pub mod protocol;
+mod run;
+mod sampling;
+mod training;
+
+use burn::prelude::*;
+
+pub use card::{SavedRunSummary, describe_saved_run, model_card};
+pub use effects::{Backend, Clock, Devices, Effects, Outbox, RunStore, SavedRun, StoreError};
+pub use error::SessionError;
+pub use protocol::{Command, Event, Phase};
+pub use sampling::run_job;
+
+use crate::checkpoint::CheckpointInfo;
+use crate::model::Gpt;
+use run::Run;
+
+/// The device, the run and the loaded model, and the rules that move them along.
+#[derive(Default)]
+pub struct Session {
+    backend: Option<Backend>,
+    run: Option<Run>,
+    /// A checkpoint the user loaded (or a GPT-2 imported), to sample from or fine-tune.
+    loaded: Option<(Gpt, CheckpointInfo)>,
+}
+
+impl Session {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A run is training: the driver should call `step` until this turns false, looking for
+    /// commands in between.
+    pub fn training(&self) -> bool {
+        self.phase() == Some(Phase::Training)
+    }
+
+    fn phase(&self) -> Option<Phase> {
+        self.run.as_ref().map(|run| run.phase)
+    }
+
+    /// Carries out one command. A command that fails posts `Event::Error` and leaves the session
+    /// as it was, unless the failure ended the run.
+    pub async fn handle(&mut self, command: Command, fx: &mut impl Effects) {
+        // What the command saves or shows counts every step taken so far.
+        self.read_losses(true, fx).await;
+        if let Err(error) = self.dispatch(command, fx).await {
+            fx.post(Event::Error { message: error.to_string() });
+        }
+    }
+
+    async fn dispatch(&mut self, command: Command, fx: &mut impl Effects) -> Result<(), SessionError> {
+        match command {
+            Command::Init { backend } => {
+                let opened = fx.open(backend).await;
+                fx.post(Event::Ready(opened.info.clone()));
+                self.backend = Some(opened);
+            }
+            Command::Train(spec) => self.start(*spec, fx).await?,
+            Command::ResumeSaved => self.resume(fx).await?,
+            Command::Pause => self.pause(fx).await,
+            Command::Continue => self.continue_run(fx),
+            Command::Stop => {
+                if matches!(self.phase(), Some(Phase::Training | Phase::Paused)) {
+                    self.finish(Phase::Stopped, fx).await?;
+                }
+            }
+            Command::Generate { prompt, settings } => self.generate(&prompt, settings, fx).await?,
+            Command::NextTokens { prompt } => self.next_tokens(prompt, fx).await?,
+            Command::Load { file_name, bytes } => self.load(file_name, bytes, fx).await?,
+            Command::ImportGpt2 { model_id, config_json, tokenizer_json, model_safetensors } => {
+                let files = crate::checkpoint::HfGpt2 { model_safetensors, config_json, tokenizer_json };
+                self.import_gpt2(&model_id, &files, fx).await?
+            }
+            Command::ExportGpt2 => self.export_gpt2(fx).await?,
+        }
+        Ok(())
+    }
+
+    fn device(&self) -> Result<Device, SessionError> {
+        self.backend.as_ref().map(|b| b.device.clone()).ok_or(SessionError::NoDevice)
+    }
+
+    fn set_phase(&mut self, phase: Phase, fx: &mut impl Effects) {
+        if let Some(run) = &mut self.run {
+            run.phase = phase;
+        }
+        fx.post(Event::Phase(phase));
+    }
+
+    /// Ends the run on an error it cannot go on from.
+    fn fail(&mut self, error: SessionError, fx: &mut impl Effects) {
+        fx.post(Event::Error { message: error.to_string() });
+        self.set_phase(Phase::Failed, fx);
+    }
+
+    /// The model to sample or export: the run's, else a loaded one's.
+    fn current_model(&self) -> Result<(Gpt, CheckpointInfo), SessionError> {
+        match (&self.run, &self.loaded) {
+            (Some(run), _) => Ok((run.trainer.model(), run.info())),
+            (None, Some((model, info))) => Ok((model.clone(), info.clone())),
+            (None, None) => Err(SessionError::NoModel),
+        }
+    }
+}

@@ -1,0 +1,299 @@
+//! Every message between the page and its workers: the training session's commands and events,
+//! and the job worker's jobs. Each crosses as JSON, with the bytes a message carries (a
+//! checkpoint, an export) moved out of it into a buffer of their own: JSON would spell every
+//! byte as a number.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::checkpoint::History;
+use crate::data::Corpus;
+use crate::model::GptConfig;
+use crate::tokenize::Tokenizer;
+use crate::train::TrainConfig;
+
+/// Which device to train on, as the user (or `?backend=`) asked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BackendChoice {
+    /// WebGPU on a hardware GPU, else the CPU.
+    #[default]
+    Auto,
+    WebGpu,
+    Cpu,
+}
+
+impl BackendChoice {
+    pub const ALL: [BackendChoice; 3] = [BackendChoice::Auto, BackendChoice::WebGpu, BackendChoice::Cpu];
+
+    pub fn from_param(value: Option<&str>) -> Self {
+        Self::ALL.into_iter().find(|c| Some(c.param()) == value).unwrap_or_default()
+    }
+
+    pub fn param(self) -> &'static str {
+        match self {
+            BackendChoice::Auto => "auto",
+            BackendChoice::WebGpu => "webgpu",
+            BackendChoice::Cpu => "cpu",
+        }
+    }
+}
+
+/// What the page asks of the training session.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Command {
+    /// Choose the device. The first message.
+    Init {
+        backend: BackendChoice,
+    },
+    Train(Box<RunSpec>),
+    /// Continue the autosaved run.
+    ResumeSaved,
+    Pause,
+    Continue,
+    /// End the run early: it still samples "after" and saves.
+    Stop,
+    Generate {
+        prompt: String,
+        settings: SampleSettings,
+    },
+    NextTokens {
+        prompt: String,
+    },
+    /// A checkpoint file the user picked or a link brought.
+    Load {
+        file_name: String,
+        #[serde(skip)]
+        bytes: Vec<u8>,
+    },
+    /// A GPT-2 in the Hub's layout.
+    ImportGpt2 {
+        model_id: String,
+        config_json: String,
+        tokenizer_json: String,
+        #[serde(skip)]
+        model_safetensors: Vec<u8>,
+    },
+    /// The current model in the Hub's GPT-2 layout, as a zip.
+    ExportGpt2,
+}
+
+/// Everything a new run needs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunSpec {
+    pub model: GptConfig,
+    pub train: TrainConfig,
+    pub tokenizer: Tokenizer,
+    pub corpus: Corpus,
+    /// Train the loaded model further (fine-tune) instead of a fresh one; its own sizes and
+    /// tokenizer then replace `model` and `tokenizer`.
+    pub fine_tune: bool,
+}
+
+/// The sampling tool's settings.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SampleSettings {
+    pub temperature: f32,
+    pub top_k: Option<usize>,
+    pub top_p: Option<f32>,
+    pub max_tokens: usize,
+    pub seed: u64,
+}
+
+impl Default for SampleSettings {
+    fn default() -> Self {
+        Self { temperature: 0.8, top_k: Some(40), top_p: Some(0.95), max_tokens: 80, seed: 7 }
+    }
+}
+
+/// Where a run stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Phase {
+    Idle,
+    SamplingBefore,
+    Training,
+    Paused,
+    SamplingAfter,
+    Saving,
+    Done,
+    Stopped,
+    Failed,
+}
+
+impl Phase {
+    /// A run is under way (paused counts): settings are locked.
+    pub fn busy(self) -> bool {
+        !matches!(self, Phase::Idle | Phase::Done | Phase::Stopped | Phase::Failed)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    pub prompt: String,
+    pub text: String,
+}
+
+/// The device the session trains on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    pub label: String,
+    /// Why the CPU was chosen, or why the requested WebGPU could not be used.
+    pub note: Option<String>,
+    /// The largest buffer the GPU allows (`maxStorageBufferBindingSize`); `None` on the CPU.
+    pub max_buffer_bytes: Option<u64>,
+    /// Kernel choices autotune kept from earlier visits; `None` on the CPU.
+    pub remembered_kernels: Option<u64>,
+}
+
+/// What the session tells the page.
+///
+/// A run posts, in this order: `Started`, `Phase(SamplingBefore)`, `Samples { after: false }`,
+/// `Phase(Training)`; then while it trains `Progress`, and at each evaluation `Progress`,
+/// `Validation` and (but for the last step's) `Autosaved`; at its end `Phase(SamplingAfter)`,
+/// `Samples { after: true }`, `Phase(Saving)`, `Checkpoint`, `Autosaved` and `Phase(Done)` (or
+/// `Phase(Stopped)`). Pause posts `Phase(Paused)` and `Autosaved`; a run that fails posts
+/// `Error` and `Phase(Failed)`; a command that fails, `Error` alone.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Event {
+    Ready(DeviceInfo),
+    /// A run began, or resumed at `step` with its chart so far.
+    Started {
+        step: usize,
+        max_steps: usize,
+        history: History,
+    },
+    Phase(Phase),
+    Samples {
+        after: bool,
+        samples: Vec<Sample>,
+    },
+    /// The training losses since the last progress, and where the run stands.
+    Progress {
+        step: usize,
+        losses: Vec<(usize, f32)>,
+        learning_rate: f64,
+        grad_norm: f32,
+        tokens_per_second: f64,
+        seconds_left: f64,
+    },
+    Validation {
+        step: usize,
+        loss: f32,
+    },
+    Autosaved {
+        step: usize,
+    },
+    /// A checkpoint to offer for download: the finished run's, or a loaded model's.
+    Checkpoint {
+        file_name: String,
+        #[serde(skip)]
+        bytes: Vec<u8>,
+    },
+    /// A loaded checkpoint, described, with its sizes and tokenizer for the page's settings.
+    Loaded {
+        description: String,
+        model: GptConfig,
+        tokenizer: Tokenizer,
+    },
+    /// A file to save: the Hugging Face export.
+    Export {
+        file_name: String,
+        #[serde(skip)]
+        bytes: Vec<u8>,
+    },
+    /// The sampling tool's text so far.
+    Generation {
+        text: String,
+        done: bool,
+    },
+    /// The most likely next tokens after `prompt`, with their probabilities.
+    Candidates {
+        prompt: String,
+        candidates: Vec<(String, f32)>,
+    },
+    Error {
+        message: String,
+    },
+}
+
+/// Work for the job worker: single long calls that cannot yield, kept off the page's thread.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Job {
+    TrainBpe { text: String, vocab_size: usize },
+    CountTokens { text: String, tokenizer: Tokenizer },
+}
+
+/// What a job gave back.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum JobOutput {
+    Tokenizer(Tokenizer),
+    TokenCount(usize),
+}
+
+/// The job worker's answer: its output, or why it failed.
+pub type JobReply = Result<JobOutput, String>;
+
+/// A message as it crosses: its JSON, and the bytes moved out of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Wire {
+    pub json: String,
+    pub bytes: Option<Vec<u8>>,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum WireError {
+    #[error("a message could not be read: {0}")]
+    Unreadable(String),
+    #[error("a message that carries bytes came without them")]
+    MissingBytes,
+    #[error("a message that carries no bytes came with some")]
+    UnexpectedBytes,
+}
+
+/// A message that may carry bytes.
+pub trait Message: Serialize + DeserializeOwned {
+    /// The variant's bytes, for those that carry some.
+    fn bytes_mut(&mut self) -> Option<&mut Vec<u8>> {
+        None
+    }
+
+    fn to_wire(mut self) -> Wire {
+        let bytes = self.bytes_mut().map(std::mem::take);
+        Wire { json: serde_json::to_string(&self).expect("messages serialise to JSON"), bytes }
+    }
+
+    fn from_wire(wire: Wire) -> Result<Self, WireError> {
+        let mut message: Self =
+            serde_json::from_str(&wire.json).map_err(|e| WireError::Unreadable(e.to_string()))?;
+        match (message.bytes_mut(), wire.bytes) {
+            (Some(slot), Some(bytes)) => *slot = bytes,
+            (None, None) => {}
+            (Some(_), None) => return Err(WireError::MissingBytes),
+            (None, Some(_)) => return Err(WireError::UnexpectedBytes),
+        }
+        Ok(message)
+    }
+}
+
+impl Message for Command {
+    fn bytes_mut(&mut self) -> Option<&mut Vec<u8>> {
+        match self {
+            Command::Load { bytes, .. } => Some(bytes),
+            Command::ImportGpt2 { model_safetensors, .. } => Some(model_safetensors),
+            _ => None,
+        }
+    }
+}
+
+impl Message for Event {
+    fn bytes_mut(&mut self) -> Option<&mut Vec<u8>> {
+        match self {
+            Event::Checkpoint { bytes, .. } | Event::Export { bytes, .. } => Some(bytes),
+            _ => None,
+        }
+    }
+}
+
+impl Message for Job {}
+
+impl Message for JobReply {}

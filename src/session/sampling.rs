@@ -1,0 +1,103 @@
+//! What the session draws from a model: the fixed prompts before and after training, the
+//! sampling tool's streamed text, and the next-token bars. Also the job worker's jobs.
+
+use super::effects::Effects;
+use super::protocol::{Event, Job, JobOutput, JobReply, Sample, SampleSettings};
+use super::{Session, SessionError};
+use crate::data::{Prompts, arithmetic};
+use crate::model::Gpt;
+use crate::sample::{Generator, SampleConfig, generate, next_token_logits, softmax};
+use crate::tokenize::Tokenizer;
+
+/// Next-token candidates shown.
+const CANDIDATES: usize = 8;
+
+impl Session {
+    /// The run's prompts (the loaded model's are sampled when it loads), with fixed settings so
+    /// before, after and loaded compare.
+    pub(super) async fn sample_prompts(&self) -> Result<Vec<Sample>, SessionError> {
+        let (model, info) = self.current_model()?;
+        let prompts = self.run.as_ref().map_or_else(default_prompts, |run| run.corpus.prompts.clone());
+        sample_prompts(&model, &info.tokenizer, &prompts).await
+    }
+
+    /// Streams a continuation of `prompt`, one `Generation` event per token.
+    pub(super) async fn generate(
+        &mut self,
+        prompt: &str,
+        settings: SampleSettings,
+        fx: &mut impl Effects,
+    ) -> Result<(), SessionError> {
+        let (model, info) = self.current_model()?;
+        let tokenizer = &info.tokenizer;
+        let config = SampleConfig {
+            max_new_tokens: settings.max_tokens,
+            temperature: settings.temperature,
+            top_k: settings.top_k,
+            top_p: settings.top_p,
+            seed: settings.seed,
+            stop_token: None,
+        };
+        let mut generator = Generator::new(&model, &tokenizer.encode(prompt)?, config)?;
+        let mut tokens = Vec::new();
+        while let Some(token) = generator.next_token().await? {
+            tokens.push(token);
+            fx.post(Event::Generation { text: tokenizer.decode(&tokens), done: false });
+        }
+        fx.post(Event::Generation { text: tokenizer.decode(&tokens), done: true });
+        Ok(())
+    }
+
+    /// The most likely next tokens after `prompt`, with their probabilities.
+    pub(super) async fn next_tokens(
+        &mut self,
+        prompt: String,
+        fx: &mut impl Effects,
+    ) -> Result<(), SessionError> {
+        let (model, info) = self.current_model()?;
+        let tokenizer = &info.tokenizer;
+        let logits = next_token_logits(&model, &tokenizer.encode(&prompt)?).await?;
+        let mut ranked: Vec<(usize, f32)> = softmax(&logits).into_iter().enumerate().collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let candidates =
+            ranked.into_iter().take(CANDIDATES).map(|(id, p)| (tokenizer.decode(&[id as u32]), p)).collect();
+        fx.post(Event::Candidates { prompt, candidates });
+        Ok(())
+    }
+}
+
+/// The arithmetic prompts: what models from before other data sets were asked.
+pub(super) fn default_prompts() -> Prompts {
+    arithmetic::corpus(0, 1).prompts
+}
+
+/// The same prompts and the same sampling seed every time, so the columns compare. Where the
+/// data's answers end at the end of their line, so does a sample.
+pub(super) async fn sample_prompts(
+    model: &Gpt,
+    tokenizer: &Tokenizer,
+    prompts: &Prompts,
+) -> Result<Vec<Sample>, SessionError> {
+    let newline = tokenizer.encode("\n").ok().filter(|ids| ids.len() == 1).map(|ids| ids[0]);
+    let (max_new_tokens, stop_token) = if prompts.stop_at_newline { (16, newline) } else { (48, None) };
+    let config = SampleConfig { max_new_tokens, temperature: 0.8, seed: 7, stop_token, ..Default::default() };
+    let mut samples = Vec::with_capacity(prompts.inputs.len());
+    for input in &prompts.inputs {
+        let tokens = generate(model, &tokenizer.encode(input)?, &config).await?;
+        samples.push(Sample { prompt: input.trim_start().to_string(), text: tokenizer.decode(&tokens) });
+    }
+    Ok(samples)
+}
+
+/// Carries out one of the job worker's jobs.
+pub fn run_job(job: Job) -> JobReply {
+    let done = match job {
+        Job::TrainBpe { text, vocab_size } => {
+            Tokenizer::train_bpe(&text, vocab_size).map(JobOutput::Tokenizer)
+        }
+        Job::CountTokens { text, tokenizer } => {
+            tokenizer.encode(&text).map(|ids| JobOutput::TokenCount(ids.len()))
+        }
+    };
+    done.map_err(|e| e.to_string())
+}

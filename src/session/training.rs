@@ -1,0 +1,260 @@
+//! The run's rules: start, resume, step, evaluate, read back, report, autosave, pause, finish.
+
+use burn::prelude::*;
+
+use super::effects::Effects;
+use super::protocol::{Event, Phase, RunSpec};
+use super::run::{PROGRESS_EVERY_MS, Run};
+use super::{Session, SessionError, card};
+use crate::checkpoint::{self, History};
+use crate::train::{Trainer, check_buffer_limit};
+
+impl Session {
+    /// Starts a new run: a fresh model, or the loaded one to fine-tune. Samples the prompts
+    /// before the first step.
+    pub(super) async fn start(&mut self, spec: RunSpec, fx: &mut impl Effects) -> Result<(), SessionError> {
+        if self.phase().is_some_and(Phase::busy) {
+            return Err(SessionError::RunUnderWay);
+        }
+        let RunSpec { model, train, tokenizer, corpus, fine_tune } = spec;
+        let base = match (fine_tune, &self.loaded) {
+            (false, _) => None,
+            (true, Some(loaded)) => Some(loaded.clone()),
+            (true, None) => return Err(SessionError::NothingToFineTune),
+        };
+        let (model, tokenizer) = match &base {
+            Some((_, info)) => (info.model.clone(), info.tokenizer.clone()),
+            None => (model, tokenizer),
+        };
+        if let Some(limit) = self.backend.as_ref().and_then(|b| b.info.max_buffer_bytes) {
+            check_buffer_limit(&model, train.batch_size, limit)?;
+        }
+        let mut trainer = Trainer::new(
+            &model,
+            train,
+            tokenizer.encode(&corpus.train)?,
+            tokenizer.encode(&corpus.validation)?,
+            &self.device()?,
+        )?;
+        if let Some((weights, info)) = base {
+            // The loaded weights, moved onto the trainer's autodiff device by a round trip
+            // through the checkpoint format; the optimizer starts afresh.
+            let bytes = checkpoint::save(&weights, &info).await?;
+            let (weights, _) = checkpoint::load(&bytes, trainer.device())?;
+            trainer.restore(weights, Default::default(), 0);
+        }
+        self.run = None;
+        let max_steps = trainer.config().max_steps;
+        fx.post(Event::Started { step: 0, max_steps, history: History::default() });
+        self.run = Some(Run::new(trainer, tokenizer, corpus, History::default()));
+        self.set_phase(Phase::SamplingBefore, fx);
+        let before = self.sample_prompts().await?;
+        fx.post(Event::Samples { after: false, samples: before });
+        self.train_from_here(fx);
+        Ok(())
+    }
+
+    /// Continues the autosaved run where it stopped, with its settings, corpus and chart.
+    pub(super) async fn resume(&mut self, fx: &mut impl Effects) -> Result<(), SessionError> {
+        if self.phase().is_some_and(Phase::busy) {
+            return Err(SessionError::RunUnderWay);
+        }
+        let saved = fx.load().await.map_err(|e| SessionError::SavedRun(e.to_string()))?;
+        let saved = saved.ok_or(SessionError::NoSavedRun)?;
+        let unusable = |e: &dyn std::fmt::Display| SessionError::SavedRun(e.to_string());
+        let info = checkpoint::read_info(&saved.checkpoint).map_err(|e| unusable(&e))?;
+        let config = info.training.config.clone().ok_or_else(|| unusable(&"it has no training settings"))?;
+        let encode = |text: &str| info.tokenizer.encode(text).map_err(|e| unusable(&e));
+        let (train, validation) = (encode(&saved.corpus.train)?, encode(&saved.corpus.validation)?);
+        let mut trainer = Trainer::new(&info.model, config, train, validation, &self.device()?)
+            .map_err(|e| unusable(&e))?;
+        let (model, _) = checkpoint::load(&saved.checkpoint, trainer.device()).map_err(|e| unusable(&e))?;
+        let moments =
+            checkpoint::load_moments(&saved.checkpoint, trainer.device()).map_err(|e| unusable(&e))?;
+        let step = info.training.step;
+        trainer.restore(model, moments, step);
+        let history = info.training.history.clone();
+        let max_steps = trainer.config().max_steps;
+        fx.post(Event::Started { step, max_steps, history: history.clone() });
+        let mut run = Run::new(trainer, info.tokenizer, saved.corpus, history);
+        run.corpus_saved = true;
+        run.last_autosave = Some(step);
+        self.run = Some(run);
+        if step >= max_steps {
+            return self.finish(Phase::Done, fx).await;
+        }
+        self.train_from_here(fx);
+        Ok(())
+    }
+
+    fn train_from_here(&mut self, fx: &mut impl Effects) {
+        if let Some(run) = &mut self.run {
+            run.start_clock(fx.now_ms());
+        }
+        self.set_phase(Phase::Training, fx);
+    }
+
+    pub(super) async fn pause(&mut self, fx: &mut impl Effects) {
+        if !self.training() {
+            return;
+        }
+        if let Some(run) = &mut self.run {
+            run.stop_clock(fx.now_ms());
+        }
+        self.set_phase(Phase::Paused, fx);
+        self.autosave(fx).await;
+    }
+
+    pub(super) fn continue_run(&mut self, fx: &mut impl Effects) {
+        if self.phase() == Some(Phase::Paused) {
+            self.train_from_here(fx);
+        }
+    }
+
+    /// One training step, then whatever is due after it: reading losses back, reporting,
+    /// evaluating and autosaving, finishing.
+    pub async fn step(&mut self, fx: &mut impl Effects) {
+        let Some(run) = self.run.as_mut().filter(|run| run.phase == Phase::Training) else { return };
+        let output = run.trainer.step();
+        run.unread.push((run.step(), output));
+        let now = fx.now_ms();
+        let (step, evaluate, last) = (run.step(), run.evaluates(), run.last_step(now));
+        if !run.read_due(now, evaluate, last) || !self.read_losses(false, fx).await {
+            return;
+        }
+        if evaluate && !self.evaluate(step, fx).await {
+            return;
+        }
+        if !last {
+            if evaluate {
+                self.autosave(fx).await;
+            }
+        } else if let Err(error) = self.finish(Phase::Done, fx).await {
+            self.fail(error, fx);
+        }
+    }
+
+    /// Reads back the losses and gradient norms of the steps not read yet, in one transfer, and
+    /// adds them to the chart; reports progress when it is due or `report` asks. False when the
+    /// run failed: a loss that is not a number, or a lost device.
+    pub(super) async fn read_losses(&mut self, report: bool, fx: &mut impl Effects) -> bool {
+        let Some(run) = self.run.as_mut().filter(|run| !run.unread.is_empty()) else { return true };
+        let unread = std::mem::take(&mut run.unread);
+        let values = unread.iter().flat_map(|(_, out)| [out.loss.clone(), out.grad_norm.clone()]);
+        let values = match read_floats(Tensor::cat(values.collect(), 0)).await {
+            Ok(values) if values.len() == 2 * unread.len() => Ok(values),
+            Ok(values) => Err(format!("{} values for {} steps", values.len(), unread.len())),
+            Err(reason) => Err(reason),
+        };
+        let values = match values {
+            Ok(values) => values,
+            Err(reason) => {
+                self.fail(SessionError::LostDevice(reason), fx);
+                return false;
+            }
+        };
+        let now = fx.now_ms();
+        run.last_read_ms = now;
+        for ((step, _), pair) in unread.iter().zip(values.chunks(2)) {
+            let loss = pair[0];
+            if !loss.is_finite() {
+                let last_save = run.last_autosave;
+                self.fail(SessionError::Diverged { loss, step: *step, last_save }, fx);
+                return false;
+            }
+            run.history.train.push((*step, loss));
+            run.unsent.push((*step, loss));
+        }
+        let grad_norm = values.last().copied().unwrap_or_default();
+        if report || now - run.last_progress_ms >= PROGRESS_EVERY_MS || run.evaluates() || run.last_step(now)
+        {
+            self.report(grad_norm, now, fx);
+        }
+        true
+    }
+
+    fn report(&mut self, grad_norm: f32, now: f64, fx: &mut impl Effects) {
+        let Some(run) = self.run.as_mut() else { return };
+        let (tokens_per_second, seconds_left) = run.rates(now);
+        fx.post(Event::Progress {
+            step: run.step(),
+            losses: std::mem::take(&mut run.unsent),
+            learning_rate: run.trainer.learning_rate(),
+            grad_norm,
+            tokens_per_second,
+            seconds_left,
+        });
+        run.last_progress_ms = now;
+    }
+
+    /// The validation loss at `step`. False when the run failed: the autosave that follows an
+    /// evaluation keeps only weights that evaluate to a number.
+    async fn evaluate(&mut self, step: usize, fx: &mut impl Effects) -> bool {
+        let Some(run) = self.run.as_mut() else { return false };
+        match read_floats(run.trainer.validation_loss()).await.as_deref() {
+            Ok([loss]) if !loss.is_finite() => {
+                let (loss, last_save) = (*loss, run.last_autosave);
+                self.fail(SessionError::ValidationDiverged { loss, step, last_save }, fx);
+                return false;
+            }
+            Ok([loss]) => {
+                run.history.validation.push((step, *loss));
+                fx.post(Event::Validation { step, loss: *loss });
+            }
+            Ok(other) => {
+                let reason = format!("{} values for one loss", other.len());
+                self.fail(SessionError::LostDevice(reason), fx);
+                return false;
+            }
+            Err(reason) => {
+                self.fail(SessionError::LostDevice(reason.clone()), fx);
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Samples after training, offers the checkpoint and saves the run one last time.
+    pub(super) async fn finish(&mut self, phase: Phase, fx: &mut impl Effects) -> Result<(), SessionError> {
+        self.set_phase(Phase::SamplingAfter, fx);
+        let after = self.sample_prompts().await?;
+        fx.post(Event::Samples { after: true, samples: after });
+        self.set_phase(Phase::Saving, fx);
+        let run = self.run.as_ref().ok_or(SessionError::NoModel)?;
+        let info = run.info();
+        let bytes = checkpoint::save(&run.trainer.model(), &info).await?;
+        let file_name = format!("gptlab-{}-step{}.safetensors", card::model_name(&info), run.step());
+        fx.post(Event::Checkpoint { file_name, bytes });
+        self.autosave(fx).await;
+        self.set_phase(phase, fx);
+        Ok(())
+    }
+
+    /// Saves weights, moments, step and chart to the run store. A failure is reported and
+    /// training goes on.
+    async fn autosave(&mut self, fx: &mut impl Effects) {
+        let Some(run) = self.run.as_mut() else { return };
+        let step = run.step();
+        if run.last_autosave == Some(step) && run.corpus_saved {
+            return;
+        }
+        let model = run.trainer.model();
+        let saved = match checkpoint::save_run(&model, run.trainer.moments(), &run.info()).await {
+            Ok(bytes) => fx.save(&bytes, (!run.corpus_saved).then_some(&run.corpus)).await,
+            Err(e) => Err(super::StoreError(e.to_string())),
+        };
+        match saved {
+            Ok(()) => {
+                run.corpus_saved = true;
+                run.last_autosave = Some(step);
+                fx.post(Event::Autosaved { step });
+            }
+            Err(e) => fx.post(Event::Error { message: SessionError::Autosave(e).to_string() }),
+        }
+    }
+}
+
+async fn read_floats(tensor: Tensor<1>) -> Result<Vec<f32>, String> {
+    let data = tensor.into_data_async().await.map_err(|e| format!("{e:?}"))?;
+    data.try_to_vec::<f32>().map_err(|e| format!("{e:?}"))
+}

@@ -1,0 +1,21 @@
+//! Numbers as the page shows them.
+
+use gptlab::format;
+
+#[test]
+fn sizes_read_in_the_unit_that_fits() {
+    let shown: Vec<String> = [0, 950, 12_345, 4_500_000, 1_250_000_000].map(format::bytes).to_vec();
+    assert_eq!(shown, ["0 B", "950 B", "12.3 kB", "4.5 MB", "1.25 GB"]);
+}
+
+#[test]
+fn counts_read_in_thousands_and_millions() {
+    let shown: Vec<String> = [950, 9_999, 12_345, 4_500_000, 2_000_000_000].map(format::count).to_vec();
+    assert_eq!(shown, ["950", "9999", "12.3k", "4.50M", "2.00G"]);
+}
+
+#[test]
+fn a_download_shows_how_much_of_how_much() {
+    assert_eq!(format::progress(1_200_000, Some(5_000_000)), "1.2 MB of 5.0 MB");
+    assert_eq!(format::progress(1_200_000, None), "1.2 MB");
+}
