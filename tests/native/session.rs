@@ -138,6 +138,31 @@ fn run_to_end(session: &mut Session, world: &mut World) {
     steps(session, world, usize::MAX, STEP_MS);
 }
 
+/// The checkpoint a run offered when it ended.
+fn offered_checkpoint(events: &[Event]) -> Vec<u8> {
+    let offered =
+        events.iter().find_map(|e| if let Event::Checkpoint { bytes, .. } = e { Some(bytes) } else { None });
+    offered.expect("a checkpoint was offered").clone()
+}
+
+/// A short run's checkpoint.
+fn trained_checkpoint() -> Vec<u8> {
+    let mut world = World::default();
+    let mut session = started(&mut world, training(4, 4));
+    run_to_end(&mut session, &mut world);
+    offered_checkpoint(&world.events)
+}
+
+/// A session fine-tuning the model in `file`. Runs that must take the same steps start from one
+/// file: a fresh model's initialisation draws from the CPU device's generator, which the tests
+/// running beside this one share.
+fn fine_tuning(world: &mut World, file: &[u8], train: TrainConfig) -> Session {
+    let mut session = cpu_session(world);
+    send(&mut session, world, Command::Load { file_name: "base.safetensors".into(), bytes: file.to_vec() });
+    send(&mut session, world, Command::Train(Box::new(RunSpec { fine_tune: true, ..spec(train) })));
+    session
+}
+
 /// Every training loss the events report, by step.
 fn losses(events: &[Event]) -> Vec<(usize, f32)> {
     events
@@ -225,13 +250,14 @@ fn progress_is_reported_every_tenth_of_a_second_with_each_loss_once() {
 
 #[test]
 fn pause_and_continue_take_the_same_steps_as_a_run_that_never_paused() {
+    let base = trained_checkpoint();
     let mut world = World::default();
-    let mut straight = started(&mut world, training(8, 4));
+    let mut straight = fine_tuning(&mut world, &base, training(8, 4));
     run_to_end(&mut straight, &mut world);
     let expected = losses(&world.events);
 
     let mut world = World::default();
-    let mut paused = started(&mut world, training(8, 4));
+    let mut paused = fine_tuning(&mut world, &base, training(8, 4));
     steps(&mut paused, &mut world, 3, STEP_MS);
     send(&mut paused, &mut world, Command::Pause);
     assert!(!paused.training());
@@ -440,12 +466,7 @@ fn a_loaded_checkpoint_is_described_sampled_and_offered_again() {
         Event::Samples { after: true, samples } => Some(samples.clone()),
         _ => None,
     });
-    let Some(Event::Checkpoint { bytes, .. }) =
-        world.events.iter().find(|e| matches!(e, Event::Checkpoint { .. }))
-    else {
-        panic!("no checkpoint")
-    };
-    let file = bytes.clone();
+    let file = offered_checkpoint(&world.events);
 
     let mut world = World::default();
     let mut fresh = cpu_session(&mut world);
