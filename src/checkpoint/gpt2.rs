@@ -184,16 +184,11 @@ pub fn import(
     source: &str,
     device: &Device,
 ) -> Result<(Gpt, CheckpointInfo), CheckpointError> {
-    let config: Gpt2Config = serde_json::from_str(&files.config_json)
-        .map_err(|e| CheckpointError::NotGpt2(format!("its config.json is unreadable: {e}")))?;
-    let model = config.to_model().map_err(CheckpointError::NotGpt2)?;
-    let tokenizer =
-        Tokenizer::from_json(files.tokenizer_json.as_bytes(), &format!("tokenizer.json of {source}"))
-            .map_err(|e| CheckpointError::NotGpt2(format!("its tokenizer.json: {e}")))?;
-    super::check_tokenizer_fits(&tokenizer, &model)?;
+    let (model, tokenizer) = check_files(&files.config_json, &files.tokenizer_json, source)?;
     let bytes = &files.model_safetensors;
     // Half precision is the smallest the file may hold: refuse a config it cannot back.
     super::check_file_backs(&model, bytes, 2)?;
+    super::limits::check_header(bytes)?;
     let file = SafeTensors::deserialize(bytes).map_err(|e| CheckpointError::NotSafetensors(e.to_string()))?;
     // GPT2LMHeadModel's files prefix the names with `transformer.`; GPT2Model's do not.
     let prefixed = file.names().iter().any(|n| n.starts_with("transformer."));
@@ -211,7 +206,25 @@ pub fn import(
         metadata.and_then(|m| parse::<TrainingState>(&m, KEY_TRAINING).ok()).unwrap_or_else(|| {
             TrainingState { dataset: format!("imported from {source}"), ..Default::default() }
         });
+    super::limits::check_training(&training)?;
     Ok((gpt, CheckpointInfo { model, tokenizer, training }))
+}
+
+/// The model and tokenizer a Hub GPT-2's `config.json` and `tokenizer.json` describe, if gptlab
+/// can run them: checked before its weights are downloaded, so a model it cannot run costs no
+/// download.
+pub fn check_files(
+    config_json: &str,
+    tokenizer_json: &str,
+    source: &str,
+) -> Result<(GptConfig, Tokenizer), CheckpointError> {
+    let config: Gpt2Config = serde_json::from_str(config_json)
+        .map_err(|e| CheckpointError::NotGpt2(format!("its config.json is unreadable: {e}")))?;
+    let model = config.to_model().map_err(CheckpointError::NotGpt2)?;
+    let tokenizer = Tokenizer::from_json(tokenizer_json.as_bytes(), &format!("tokenizer.json of {source}"))
+        .map_err(|e| CheckpointError::NotGpt2(format!("its tokenizer.json: {e}")))?;
+    super::check_tokenizer_fits(&tokenizer, &model)?;
+    Ok((model, tokenizer))
 }
 
 /// A file that stores `lm_head.weight` must store the token embedding there again.

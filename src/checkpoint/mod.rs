@@ -4,6 +4,7 @@
 //! autosave) also holds AdamW's moments, as `optimizer.moment_1.<path>` and `optimizer.moment_2.<path>`.
 
 mod gpt2;
+mod limits;
 mod params;
 
 use std::collections::{BTreeMap, HashMap};
@@ -19,7 +20,10 @@ use crate::format;
 use crate::model::{Gpt, GptConfig};
 use crate::tokenize::Tokenizer;
 use crate::train::{Moments, TrainConfig, moments};
-pub use gpt2::{export as export_gpt2, import as import_gpt2, zip as zip_gpt2};
+pub use gpt2::{
+    check_files as check_gpt2_files, export as export_gpt2, import as import_gpt2, zip as zip_gpt2,
+};
+pub use limits::{MAX_CHART_POINTS, MAX_HEADER_BYTES, MAX_NAME_BYTES, MAX_PROMPT_BYTES, MAX_PROMPTS};
 use params::{Naming, ParamReader, ParamWriter};
 
 /// Bumped when a change would make older readers misread a file.
@@ -94,6 +98,8 @@ pub enum CheckpointError {
     NotGpt2(String),
     #[error("reading the weights back from the GPU failed: {0}")]
     ReadBack(String),
+    #[error("the checkpoint holds {found}; the page takes at most {limit}")]
+    OverLimit { found: String, limit: String },
 }
 
 /// Serialises `model` and `info` into the bytes of a `.safetensors` file.
@@ -160,6 +166,7 @@ async fn write_safetensors(
 
 /// Reads the metadata of a checkpoint without touching its weights.
 pub fn read_info(bytes: &[u8]) -> Result<CheckpointInfo, CheckpointError> {
+    limits::check_header(bytes)?;
     let (_, header) =
         SafeTensors::read_metadata(bytes).map_err(|e| CheckpointError::NotSafetensors(e.to_string()))?;
     let metadata = header.metadata().as_ref().ok_or(CheckpointError::Foreign)?;
@@ -171,10 +178,12 @@ pub fn read_info(bytes: &[u8]) -> Result<CheckpointInfo, CheckpointError> {
     if version > FORMAT_VERSION {
         return Err(CheckpointError::TooNew(version));
     }
+    let training = parse(metadata, KEY_TRAINING)?;
+    limits::check_training(&training)?;
     Ok(CheckpointInfo {
         model: parse(metadata, KEY_MODEL)?,
         tokenizer: parse(metadata, KEY_TOKENIZER)?,
-        training: parse(metadata, KEY_TRAINING)?,
+        training,
     })
 }
 
@@ -223,14 +232,16 @@ pub fn load_moments(bytes: &[u8], device: &Device) -> Result<BTreeMap<String, Mo
     Ok(loaded)
 }
 
-/// A tokenizer must not make ids the model has no embedding for. (A model may have more rows
-/// than its tokenizer has tokens: the Hub's models often pad the vocabulary.)
+/// A tokenizer must not make ids the model has no embedding for: its largest id, not its count
+/// of tokens, which a gap in the ids makes smaller. (A model may have more rows than its
+/// tokenizer has ids: the Hub's models often pad the vocabulary.)
 fn check_tokenizer_fits(tokenizer: &Tokenizer, model: &GptConfig) -> Result<(), CheckpointError> {
-    if tokenizer.vocab_size() > model.vocab_size {
+    let needed = tokenizer.vocab_size();
+    if needed > model.vocab_size {
         return Err(CheckpointError::BadModel(format!(
-            "its tokenizer has {} tokens but its model embeds only {}",
-            tokenizer.vocab_size(),
-            model.vocab_size
+            "its tokenizer makes token id {} but its model embeds only ids 0 to {}",
+            needed - 1,
+            model.vocab_size.saturating_sub(1)
         )));
     }
     Ok(())

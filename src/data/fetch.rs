@@ -1,6 +1,14 @@
 //! The one service the data layer needs from outside: HTTP GETs. The page implements it with the
 //! browser's `fetch` and its cache; native tests with recorded responses.
 
+use crate::format;
+
+/// The most a document (the Hub's JSON answers, a `tokenizer.json`) may take.
+pub const MAX_DOCUMENT_BYTES: u64 = 50_000_000;
+/// The most a file (a model's weights, a checkpoint, a data file) may take: the page holds it
+/// in memory, and a browser tab has a few GB for everything.
+pub const MAX_FILE_BYTES: u64 = 1_000_000_000;
+
 /// A GET, of a whole resource or of its first bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
@@ -8,11 +16,20 @@ pub struct Request {
     /// Ask for only this many bytes from the start (`Range: bytes=0-{n-1}`). A server may ignore
     /// that and send everything; the caller cuts what it does not need.
     pub first_bytes: Option<u64>,
+    /// Refuse a body larger than this: by its declared length before anything is read, or as
+    /// it streams in past it.
+    pub max_bytes: u64,
 }
 
 impl Request {
+    /// A whole document, up to `MAX_DOCUMENT_BYTES`.
     pub fn whole(url: impl Into<String>) -> Self {
-        Self { url: url.into(), first_bytes: None }
+        Self { url: url.into(), first_bytes: None, max_bytes: MAX_DOCUMENT_BYTES }
+    }
+
+    /// A whole file, up to `MAX_FILE_BYTES`.
+    pub fn file(url: impl Into<String>) -> Self {
+        Self { max_bytes: MAX_FILE_BYTES, ..Self::whole(url) }
     }
 }
 
@@ -33,6 +50,30 @@ pub enum FetchError {
     Network(String),
     #[error("cancelled")]
     Cancelled,
+    /// The body is larger than the request's `max_bytes`: `size` is what the server declared,
+    /// or `None` when it declared nothing and streamed past the cap.
+    #[error("{}", too_large(*size, *cap))]
+    TooLarge { size: Option<u64>, cap: u64 },
+}
+
+fn too_large(size: Option<u64>, cap: u64) -> String {
+    match size {
+        Some(size) => {
+            format!("it is {}, more than the {} the page downloads", format::bytes(size), format::bytes(cap))
+        }
+        None => format!(
+            "it went past {}, the most the page downloads, without saying its size",
+            format::bytes(cap)
+        ),
+    }
+}
+
+/// Refuses a body of `size` bytes (declared or received so far) for `request`.
+pub fn check_size(request: &Request, size: u64, declared: bool) -> Result<(), FetchError> {
+    if size <= request.max_bytes {
+        return Ok(());
+    }
+    Err(FetchError::TooLarge { size: declared.then_some(size), cap: request.max_bytes })
 }
 
 /// Bytes received so far, and the whole size when the server said it.

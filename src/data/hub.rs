@@ -19,7 +19,36 @@ impl Default for Endpoints {
     }
 }
 
+/// Whether `host` is this machine. Only a page served from it (a developer's, or the tests')
+/// may point itself at other Hub hosts or load plain-`http:` links.
+pub fn is_this_machine(host: &str) -> bool {
+    matches!(host, "localhost" | "127.0.0.1" | "[::1]")
+}
+
 impl Endpoints {
+    /// The endpoints of a page on `page_host` whose URL asks for `hub` and `viewer` instead of
+    /// Hugging Face's (`?hf_hub=`, `?hf_viewer=`). Honoured only on a page served from this
+    /// machine: elsewhere a crafted link could serve "gpt2" from anywhere. The note says when
+    /// they were ignored.
+    pub fn for_page(
+        page_host: &str,
+        hub: Option<String>,
+        viewer: Option<String>,
+    ) -> (Endpoints, Option<String>) {
+        let defaults = Endpoints::default();
+        if hub.is_none() && viewer.is_none() {
+            return (defaults, None);
+        }
+        if !is_this_machine(page_host) {
+            let note = "this link names other Hugging Face hosts (hf_hub, hf_viewer); only a page served \
+                        from this machine uses them, so this one uses huggingface.co";
+            return (defaults, Some(note.into()));
+        }
+        let endpoints =
+            Endpoints { hub: hub.unwrap_or(defaults.hub), viewer: viewer.unwrap_or(defaults.viewer) };
+        (endpoints, None)
+    }
+
     /// `{viewer}/splits?dataset=…`: every config and split.
     pub fn splits(&self, dataset: &str) -> String {
         url(&self.viewer, &["splits"], &[("dataset", dataset)])
@@ -129,6 +158,8 @@ pub enum HubError {
     Network { what: String, message: String, tries: u32 },
     #[error("cancelled")]
     Cancelled,
+    #[error("{what}: {error}")]
+    TooLarge { what: String, error: FetchError },
     #[error("{what}: the answer is not what the Hub sends ({reason})")]
     Unparsable { what: String, reason: String },
 }
@@ -151,6 +182,9 @@ pub async fn get(
         tries += 1;
         let failure = match fetch.get(request, progress).await {
             Err(FetchError::Cancelled) => return Err(HubError::Cancelled),
+            Err(error @ FetchError::TooLarge { .. }) => {
+                return Err(HubError::TooLarge { what: what.into(), error });
+            }
             Ok(response) if (200..300).contains(&response.status) => return Ok(response),
             Ok(response) if response.status == 429 => HubError::RateLimited { what: what.into(), tries },
             Ok(response) if response.status >= 500 => {

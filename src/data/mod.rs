@@ -32,6 +32,10 @@ pub struct Prompts {
     pub stop_at_newline: bool,
 }
 
+/// The most text a corpus holds (a take stops there; a local file is refused past it): it is
+/// encoded, copied to the training worker and kept with the autosave.
+pub const MAX_TEXT_BYTES: u64 = 200_000_000;
+
 /// The part of a take held out for validation when the dataset has no validation split.
 const HELD_OUT_FRACTION: f64 = 0.1;
 /// Prompts are the first words of validation lines.

@@ -33,6 +33,10 @@ pub enum ModelError {
     NotText { model: String, file: String },
     #[error("the tokenizer.json of {model}: {error}")]
     Tokenizer { model: String, error: TokenizerError },
+    /// Its `config.json` and `tokenizer.json` describe a model that cannot be used; its weights
+    /// were not fetched.
+    #[error("the model {model}: {reason}")]
+    Unusable { model: String, reason: String },
 }
 
 /// Why a shared checkpoint link could not be loaded.
@@ -75,12 +79,12 @@ pub fn share_link(page_url: &str, checkpoint_url: &str) -> Option<String> {
     Some(page.into())
 }
 
-/// Only `https:` links; plain `http:` only on this machine (the tests' fixture server), since a
-/// checkpoint fetched in the clear could be swapped on the way.
-pub fn checkpoint_url(link: &str) -> Result<Url, LinkError> {
+/// Only `https:` links, since a checkpoint fetched in the clear could be swapped on the way;
+/// plain `http:` only from this machine to a page on this machine (the tests' fixture server).
+pub fn checkpoint_url(link: &str, page_host: &str) -> Result<Url, LinkError> {
     let url = Url::parse(link.trim())
         .map_err(|e| LinkError::NotAUrl { link: link.to_string(), reason: e.to_string() })?;
-    let local = matches!(url.host_str(), Some("127.0.0.1" | "localhost"));
+    let local = url.host_str().is_some_and(hub::is_this_machine) && hub::is_this_machine(page_host);
     match url.scheme() {
         "https" => Ok(url),
         "http" if local => Ok(url),
@@ -98,24 +102,27 @@ pub fn file_name(url: &Url) -> String {
 pub async fn download_checkpoint(
     fetch: &impl Fetch,
     link: &str,
+    page_host: &str,
     progress: OnProgress<'_>,
 ) -> Result<SharedCheckpoint, LinkError> {
-    let url = checkpoint_url(link)?;
+    let url = checkpoint_url(link, page_host)?;
     let what = format!("the checkpoint at {url}");
-    let response = hub::get(fetch, &Request::whole(url.as_str()), &what, progress).await?;
+    let response = hub::get(fetch, &Request::file(url.as_str()), &what, progress).await?;
     Ok(SharedCheckpoint { file_name: file_name(&url), bytes: response.body })
 }
 
 /// A Hub model's GPT-2 files, each fetched with progress (`progress` gets the file's name).
+/// `vet` sees `config.json` and `tokenizer.json` before the weights are fetched, and refuses a
+/// model that cannot be used with the reason.
 pub async fn fetch_gpt2(
     fetch: &impl Fetch,
     endpoints: &Endpoints,
     model: &str,
+    vet: impl FnOnce(&str, &str) -> Result<(), String>,
     progress: &mut dyn FnMut(&str, u64, Option<u64>),
 ) -> Result<HfGpt2, ModelError> {
     hub::check_repo_id(model)?;
-    let mut file = async |name: &str| -> Result<Vec<u8>, HubError> {
-        let request = Request::whole(endpoints.model_file(model, name));
+    let mut file = async |name: &str, request: Request| -> Result<Vec<u8>, HubError> {
         let what = format!("{name} of the model {model}");
         let response =
             hub::get(fetch, &request, &what, &mut |bytes, total| progress(name, bytes, total)).await?;
@@ -125,9 +132,13 @@ pub async fn fetch_gpt2(
         String::from_utf8(bytes)
             .map_err(|_| ModelError::NotText { model: model.to_string(), file: name.to_string() })
     };
-    let config_json = text(file("config.json").await?, "config.json")?;
-    let tokenizer_json = text(file("tokenizer.json").await?, "tokenizer.json")?;
-    let model_safetensors = file("model.safetensors").await?;
+    let url = |name| endpoints.model_file(model, name);
+    let config_json = text(file("config.json", Request::whole(url("config.json"))).await?, "config.json")?;
+    let tokenizer_json =
+        text(file("tokenizer.json", Request::whole(url("tokenizer.json"))).await?, "tokenizer.json")?;
+    vet(&config_json, &tokenizer_json)
+        .map_err(|reason| ModelError::Unusable { model: model.to_string(), reason })?;
+    let model_safetensors = file("model.safetensors", Request::file(url("model.safetensors"))).await?;
     Ok(HfGpt2 { model_safetensors, config_json, tokenizer_json })
 }
 

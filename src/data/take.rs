@@ -3,10 +3,10 @@
 
 use std::ops::ControlFlow;
 
-use super::Corpus;
 use super::fetch::{Fetch, Request};
 use super::hub::{self, Endpoints, HubError, MAX_ROWS_PER_REQUEST, ParquetFiles, Rows};
 use super::parquet::{self, ParquetError};
+use super::{Corpus, MAX_TEXT_BYTES};
 
 /// How much text to take.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -108,11 +108,13 @@ impl Kept {
         Self { rows: Vec::new(), bytes: 0, amount }
     }
 
+    /// The amount is reached, or the most text a corpus may hold.
     fn full(&self) -> bool {
-        match self.amount {
+        let amount_reached = match self.amount {
             Amount::Bytes(b) => self.bytes >= b,
             Amount::Rows(r) => self.rows.len() >= r,
-        }
+        };
+        amount_reached || self.bytes >= MAX_TEXT_BYTES
     }
 
     /// Keeps a row unless the take is full or the row would overshoot a byte amount.
@@ -210,7 +212,7 @@ impl<F: Fetch> Taker<'_, F> {
                 progress(Progress { bytes, total_bytes: total.or(Some(file.size)), rows });
             };
             let what = format!("{what}, file {}", file.filename);
-            let response = hub::get(self.fetch, &Request::whole(&file.url), &what, &mut report).await?;
+            let response = hub::get(self.fetch, &Request::file(&file.url), &what, &mut report).await?;
             parquet::for_each_text(response.body, &source.column, |text| kept.push(text.unwrap_or_default()))
                 .map_err(|error| TakeError::Parquet { what, error })?;
             (self.progress)(Progress {
@@ -233,10 +235,10 @@ impl<F: Fetch> Taker<'_, F> {
         amount: Amount,
     ) -> Result<Vec<String>, TakeError> {
         let first_bytes = match amount {
-            Amount::Bytes(b) => Some(b),
+            Amount::Bytes(b) => Some(b.min(MAX_TEXT_BYTES)),
             Amount::Rows(_) => None,
         };
-        let request = Request { url: self.endpoints.raw_file(dataset, path), first_bytes };
+        let request = Request { first_bytes, ..Request::file(self.endpoints.raw_file(dataset, path)) };
         let what = format!("file {path} of dataset {dataset}");
         let progress = &mut *self.progress;
         let mut report = |bytes, total| progress(Progress { bytes, total_bytes: total, rows: 0 });

@@ -42,6 +42,11 @@ impl Gpt {
         self.block_size
     }
 
+    /// Token ids it embeds: `0..vocab_size`.
+    pub fn vocab_size(&self) -> usize {
+        self.wte.weight.dims()[0]
+    }
+
     /// An empty cache for `forward_cached`, one slot per layer.
     pub fn new_cache(&self) -> KvCache {
         KvCache { layers: vec![None; self.h.len()] }

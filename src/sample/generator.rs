@@ -2,7 +2,7 @@ use burn::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use super::{SampleConfig, SampleError, device_of, pick, read_last, token_row};
+use super::{SampleConfig, SampleError, check_prompt, device_of, pick, read_last, token_row};
 use crate::model::{Gpt, KvCache};
 
 /// Draws a continuation one token at a time, so a caller can show each as it comes.
@@ -23,9 +23,7 @@ pub struct Generator {
 
 impl Generator {
     pub fn new(model: &Gpt, prompt: &[u32], config: SampleConfig) -> Result<Self, SampleError> {
-        if prompt.is_empty() {
-            return Err(SampleError::EmptyPrompt);
-        }
+        check_prompt(model, prompt)?;
         Ok(Self {
             model: model.clone(),
             device: device_of(model),

@@ -38,6 +38,8 @@ impl Default for SampleConfig {
 pub enum SampleError {
     #[error("the prompt is empty: type at least one character")]
     EmptyPrompt,
+    #[error("the prompt has token id {id}, but the model embeds only ids 0 to {}", vocab_size.saturating_sub(1))]
+    TokenOutOfRange { id: u32, vocab_size: usize },
     #[error("reading the model's output back failed: {0}")]
     ReadBack(String),
 }
@@ -55,11 +57,22 @@ pub async fn generate(model: &Gpt, prompt: &[u32], config: &SampleConfig) -> Res
 /// Next-token logits after `prompt` (cropped to the model's context), e.g. to show the
 /// probabilities of what comes next.
 pub async fn next_token_logits(model: &Gpt, prompt: &[u32]) -> Result<Vec<f32>, SampleError> {
+    check_prompt(model, prompt)?;
+    let context = &prompt[prompt.len().saturating_sub(model.block_size())..];
+    read_last(model.forward(token_row(context, &device_of(model)))).await
+}
+
+/// A prompt the model can read: not empty, and every id one it embeds (an id past the embedding
+/// would read out of bounds on a GPU).
+fn check_prompt(model: &Gpt, prompt: &[u32]) -> Result<(), SampleError> {
     if prompt.is_empty() {
         return Err(SampleError::EmptyPrompt);
     }
-    let context = &prompt[prompt.len().saturating_sub(model.block_size())..];
-    read_last(model.forward(token_row(context, &device_of(model)))).await
+    let vocab_size = model.vocab_size();
+    match prompt.iter().find(|&&id| id as usize >= vocab_size) {
+        Some(&id) => Err(SampleError::TokenOutOfRange { id, vocab_size }),
+        None => Ok(()),
+    }
 }
 
 fn device_of(model: &Gpt) -> Device {

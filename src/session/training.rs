@@ -7,7 +7,8 @@ use super::protocol::{Event, Phase, RunSpec};
 use super::run::{PROGRESS_EVERY_MS, Run};
 use super::{Session, SessionError, card};
 use crate::checkpoint::{self, History};
-use crate::train::{Trainer, check_buffer_limit};
+use crate::model::GptConfig;
+use crate::train::{TrainConfig, Trainer, check_buffer_limit};
 
 impl Session {
     /// Starts a new run: a fresh model, or the loaded one to fine-tune. Samples the prompts
@@ -26,9 +27,7 @@ impl Session {
             Some((_, info)) => (info.model.clone(), info.tokenizer.clone()),
             None => (model, tokenizer),
         };
-        if let Some(limit) = self.backend.as_ref().and_then(|b| b.info.max_buffer_bytes) {
-            check_buffer_limit(&model, train.batch_size, limit)?;
-        }
+        self.check_fits(&model, &train)?;
         let mut trainer = Trainer::new(
             &model,
             train,
@@ -64,6 +63,7 @@ impl Session {
         let unusable = |e: &dyn std::fmt::Display| SessionError::SavedRun(e.to_string());
         let info = checkpoint::read_info(&saved.checkpoint).map_err(|e| unusable(&e))?;
         let config = info.training.config.clone().ok_or_else(|| unusable(&"it has no training settings"))?;
+        self.check_fits(&info.model, &config)?;
         let encode = |text: &str| info.tokenizer.encode(text).map_err(|e| unusable(&e));
         let (train, validation) = (encode(&saved.corpus.train)?, encode(&saved.corpus.validation)?);
         let mut trainer = Trainer::new(&info.model, config, train, validation, &self.device()?)
@@ -85,6 +85,15 @@ impl Session {
         }
         self.train_from_here(fx);
         Ok(())
+    }
+
+    /// Refuses a model whose training step needs a buffer larger than the device allows, before
+    /// anything is allocated: a fresh run, a fine-tuned model and a resumed run alike.
+    fn check_fits(&self, model: &GptConfig, train: &TrainConfig) -> Result<(), SessionError> {
+        match self.backend.as_ref().and_then(|b| b.info.max_buffer_bytes) {
+            Some(limit) => Ok(check_buffer_limit(model, train.batch_size, limit)?),
+            None => Ok(()),
+        }
     }
 
     fn train_from_here(&mut self, fx: &mut impl Effects) {

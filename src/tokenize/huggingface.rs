@@ -77,9 +77,15 @@ impl HfTokenizer {
         &self.source
     }
 
-    /// Token ids run from 0 to this, added (special) tokens included.
-    pub fn vocab_size(&self) -> usize {
+    /// How many tokens it has, added (special) tokens included.
+    pub fn token_count(&self) -> usize {
         self.tokenizer.get_vocab_size(true)
+    }
+
+    /// Its ids lie below this: the largest id + 1. A `tokenizer.json` may leave gaps in its
+    /// ids, so this can exceed the token count; a model needs an embedding for every id below it.
+    pub fn vocab_size(&self) -> usize {
+        self.tokenizer.get_vocab(true).values().max().map_or(0, |&id| id as usize + 1)
     }
 
     pub(super) fn token_id(&self, token: &str) -> Option<u32> {
@@ -123,6 +129,6 @@ impl PartialEq for HfTokenizer {
 
 impl fmt::Debug for HfTokenizer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "HfTokenizer({:?}, {} tokens)", self.source, self.vocab_size())
+        write!(f, "HfTokenizer({:?}, {} tokens)", self.source, self.token_count())
     }
 }

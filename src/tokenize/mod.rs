@@ -48,6 +48,7 @@ impl Tokenizer {
         HfTokenizer::from_json(json, source).map(Tokenizer::HuggingFace)
     }
 
+    /// Every id it makes lies below this: the embeddings a model reading it needs.
     pub fn vocab_size(&self) -> usize {
         match self {
             Tokenizer::Bytes => 256,
@@ -76,7 +77,7 @@ impl Tokenizer {
     pub fn describe(&self) -> String {
         match self {
             Tokenizer::Bytes => "bytes (256 tokens)".into(),
-            Tokenizer::HuggingFace(hf) => format!("{} ({} tokens)", hf.source(), hf.vocab_size()),
+            Tokenizer::HuggingFace(hf) => format!("{} ({} tokens)", hf.source(), hf.token_count()),
         }
     }
 

@@ -4,6 +4,7 @@ mod batch;
 mod config;
 mod data_parallel;
 mod loss;
+mod memory;
 mod optimizer;
 mod schedule;
 mod trainer;
@@ -12,8 +13,7 @@ pub use batch::{Batch, random_windows};
 pub use config::{Preset, TrainConfig};
 pub use data_parallel::loss_and_grads;
 pub use loss::cross_entropy;
+pub use memory::{StepBuffer, check_buffer_limit, largest_buffer, memory_estimate_bytes, step_buffers};
 pub use optimizer::{ModelOptimizer, Moments, clip_grad_norm, global_grad_norm, moments};
 pub use schedule::learning_rate;
-pub use trainer::{
-    StepOutput, TrainError, Trainer, check_buffer_limit, largest_buffer_bytes, memory_estimate_bytes,
-};
+pub use trainer::{StepOutput, TrainError, Trainer};

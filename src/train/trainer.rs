@@ -18,45 +18,14 @@ pub enum TrainError {
     Config(#[from] ConfigError),
     #[error("the {split} text has {tokens} tokens; one training window needs {needed}")]
     TooLittleData { split: &'static str, tokens: usize, needed: usize },
+    #[error("the {split} text has token id {id}, but the model embeds only ids 0 to {}", vocab_size.saturating_sub(1))]
+    TokenOutOfRange { split: &'static str, id: u32, vocab_size: usize },
     #[error(
-        "a training step needs a {} buffer for its logits (batch {batch} × context {block_size} × \
-         vocabulary {vocab_size} numbers), more than this GPU allows for one buffer ({}); choose a \
-         smaller vocabulary, batch or context",
+        "a training step needs a {} buffer for its {what} ({shape} numbers), more than this GPU allows \
+         for one buffer ({}); choose a smaller {shrink}",
         format::bytes(*needed), format::bytes(*limit)
     )]
-    BufferTooLarge { needed: u64, limit: u64, batch: usize, block_size: usize, vocab_size: usize },
-}
-
-/// Bytes of the largest buffer a training step allocates: the logits, `[batch, block, vocab]`
-/// f32 (their softmax and gradient are the same size).
-pub fn largest_buffer_bytes(model: &GptConfig, batch_size: usize) -> u64 {
-    (batch_size * model.block_size * model.vocab_size * size_of::<f32>()) as u64
-}
-
-/// A rough upper estimate of the device memory a training step needs: weights, gradients and
-/// the two AdamW moments (4 copies of the parameters), the activations kept for the backward
-/// pass, and the logits with their softmax and gradient.
-pub fn memory_estimate_bytes(model: &GptConfig, batch_size: usize) -> u64 {
-    let (b, t, c, h) = (batch_size, model.block_size, model.n_embd, model.n_head);
-    let parameters = 4 * model.param_count();
-    // Per layer: LayerNorms, q/k/v, attention output and projection, the 4x MLP before and after
-    // GELU (about 18 values per position and channel), and the attention scores, mask and
-    // weights (3 per head and pair of positions).
-    let per_layer = 18 * b * t * c + 3 * b * h * t * t;
-    let activations = model.n_layer * per_layer + 2 * b * t * c;
-    let logits = 3 * b * t * model.vocab_size;
-    ((parameters + activations + logits) * size_of::<f32>()) as u64
-}
-
-/// Refuses a model whose step would need a buffer larger than the device's `limit` (WebGPU's
-/// `maxStorageBufferBindingSize`) before anything is allocated.
-pub fn check_buffer_limit(model: &GptConfig, batch_size: usize, limit: u64) -> Result<(), TrainError> {
-    let needed = largest_buffer_bytes(model, batch_size);
-    if needed <= limit {
-        return Ok(());
-    }
-    let (block_size, vocab_size) = (model.block_size, model.vocab_size);
-    Err(TrainError::BufferTooLarge { needed, limit, batch: batch_size, block_size, vocab_size })
+    BufferTooLarge { needed: u64, limit: u64, what: &'static str, shape: String, shrink: &'static str },
 }
 
 /// What one step reports, not yet read back from the device.
@@ -99,6 +68,11 @@ impl Trainer {
         for (split, tokens) in [("training", &train_tokens), ("validation", &validation_tokens)] {
             if tokens.len() < needed {
                 return Err(TrainError::TooLittleData { split, tokens: tokens.len(), needed });
+            }
+            // An id past the embedding would read out of bounds on a GPU.
+            let vocab_size = model_config.vocab_size;
+            if let Some(&id) = tokens.iter().find(|&&id| id as usize >= vocab_size) {
+                return Err(TrainError::TokenOutOfRange { split, id, vocab_size });
             }
         }
         let device = device.clone().autodiff();

@@ -8,6 +8,7 @@ use super::checkpoint::CheckpointPanel;
 use super::controls::{Controls, SavedRunOffer};
 use super::dataset::DatasetPanel;
 use super::header::Header;
+use super::link;
 use super::results::{BeforeAfter, Stats};
 use super::run::RunState;
 use super::settings::{ModelSettings, TrainingSettings};
@@ -32,12 +33,10 @@ pub fn App() -> impl IntoView {
     let builtin = StoredValue::new(arithmetic::corpus(preset.training().seed, 4));
     let corpus = RwSignal::new(builtin.get_value());
     let loading_data = RwSignal::new(false);
-    // `?hf_hub=` and `?hf_viewer=` point the page at another Hub (tests use a local one).
-    let defaults = Endpoints::default();
-    let endpoints = StoredValue::new(Endpoints {
-        hub: url_param("hf_hub").unwrap_or(defaults.hub),
-        viewer: url_param("hf_viewer").unwrap_or(defaults.viewer),
-    });
+    // `?hf_hub=` and `?hf_viewer=` point a page on this machine at another Hub (tests use a local one).
+    let (endpoints, endpoints_note) =
+        Endpoints::for_page(&link::page_host(), url_param("hf_hub"), url_param("hf_viewer"));
+    let endpoints = StoredValue::new(endpoints);
     let saved_run = RwSignal::new(None);
 
     let state = RunState::new();
@@ -77,6 +76,7 @@ pub fn App() -> impl IntoView {
     view! {
         <Header state=state choice=choice />
         <main>
+            {endpoints_note.map(|note| view! { <p class="note" data-testid="endpoints-note">{note}</p> })}
             <SavedRunOffer state=state commands=commands busy=busy offer=saved_run />
             <ModelSettings model=model training=training vocab_size=vocab_size busy=busy initial=preset />
             <TrainingSettings training=training busy=busy />

@@ -6,6 +6,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, File, HtmlAnchorElement, Url, UrlSearchParams};
 
+use crate::format;
+
 /// Why something the browser was asked failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum WebError {
@@ -18,6 +20,8 @@ pub enum WebError {
     NoStorage,
     #[error("could not read the file: {0}")]
     File(String),
+    #[error("{name} is {}, more than the {} the page reads", format::bytes(*size), format::bytes(*cap))]
+    FileTooLarge { name: String, size: u64, cap: u64 },
     #[error("the page has no document")]
     NoDocument,
 }
@@ -27,6 +31,16 @@ pub fn js_error(error: JsValue) -> WebError {
     WebError::Js(
         error.dyn_ref::<js_sys::Error>().map_or_else(|| format!("{error:?}"), |e| e.message().into()),
     )
+}
+
+/// The Cache API of the page or worker, where there is one: a page served over plain `http:`
+/// from another machine (not a secure context) has none, nor some private windows.
+pub fn cache_storage() -> Result<web_sys::CacheStorage, WebError> {
+    let caches = Reflect::get(&js_sys::global(), &"caches".into()).unwrap_or(JsValue::UNDEFINED);
+    if caches.is_undefined() || caches.is_null() {
+        return Err(WebError::NoStorage);
+    }
+    Ok(caches.unchecked_into())
 }
 
 /// A query parameter of the page's URL, e.g. `preset` in `?preset=tiny`.
@@ -71,8 +85,12 @@ pub async fn sleep_ms(ms: u32) {
     let _ = JsFuture::from(promise).await;
 }
 
-/// The bytes of a file the user picked.
-pub async fn read_file(file: &File) -> Result<Vec<u8>, WebError> {
+/// The bytes of a file the user picked, if it is at most `cap` bytes: checked before reading.
+pub async fn read_file(file: &File, cap: u64) -> Result<Vec<u8>, WebError> {
+    let size = file.size() as u64; // a float in JS; exact for any size a disk holds
+    if size > cap {
+        return Err(WebError::FileTooLarge { name: file.name(), size, cap });
+    }
     let buffer =
         JsFuture::from(file.array_buffer()).await.map_err(|e| WebError::File(js_error(e).to_string()))?;
     Ok(Uint8Array::new(&buffer).to_vec())

@@ -8,6 +8,7 @@ use web_sys::HtmlInputElement;
 use super::browser::read_file;
 use super::run::RunState;
 use super::training::Commands;
+use crate::data::fetch::MAX_FILE_BYTES;
 use crate::session::protocol::Command;
 
 #[component]
@@ -23,7 +24,7 @@ pub fn CheckpointPanel(
         let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
         input.set_value(""); // picking the same file again fires `change` again
         spawn_local(async move {
-            match read_file(&file).await {
+            match read_file(&file, MAX_FILE_BYTES).await {
                 Ok(bytes) => {
                     state.error.set(None);
                     // The worker hands the file back to download once it has loaded.

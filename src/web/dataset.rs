@@ -11,10 +11,10 @@ use super::browser::{read_file, yield_to_browser};
 use super::data_summary::{CacheLine, DataSummary};
 use super::fetch::BrowserFetch;
 use super::hub_picker::HubPicker;
-use crate::data::Corpus;
 use crate::data::choices::Choices;
 use crate::data::hub::{Endpoints, HubError};
 use crate::data::take::{self, Amount, Progress, TakeError};
+use crate::data::{Corpus, MAX_TEXT_BYTES};
 use crate::format;
 use crate::tokenize::Tokenizer;
 
@@ -122,7 +122,7 @@ fn LocalFile(
         input.set_value("");
         spawn_local(async move {
             yield_to_browser().await;
-            let text = read_file(&file).await.map_err(|e| e.to_string()).and_then(|bytes| {
+            let text = read_file(&file, MAX_TEXT_BYTES).await.map_err(|e| e.to_string()).and_then(|bytes| {
                 String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text", file.name()))
             });
             match text {

@@ -9,8 +9,8 @@ use web_sys::{
     ResponseInit,
 };
 
-use super::browser::{WebError, js_error, sleep_ms};
-use crate::data::fetch::{Fetch, FetchError, OnProgress, Request, Response};
+use super::browser::{WebError, cache_storage, js_error, sleep_ms};
+use crate::data::fetch::{Fetch, FetchError, OnProgress, Request, Response, check_size};
 
 /// The browser cache that holds downloaded data.
 const CACHE_NAME: &str = "gptlab-data";
@@ -47,8 +47,8 @@ impl BrowserFetch {
             let _ = headers.set(SIZE_HEADER, &response.body.len().to_string());
             init.set_headers(&headers);
         }
-        let mut body = response.body.clone();
-        if let Ok(stored) = JsResponse::new_with_opt_u8_array_and_init(Some(&mut body), &init) {
+        let body = Uint8Array::from(response.body.as_slice());
+        if let Ok(stored) = JsResponse::new_with_opt_buffer_source_and_init(Some(&body), &init) {
             // A full disk or a refused quota only means the next load downloads again.
             let _ = JsFuture::from(cache.put_with_str(key, &stored)).await;
         }
@@ -69,28 +69,48 @@ impl BrowserFetch {
         let response: JsResponse = answer.map_err(|e| self.failure(e))?.unchecked_into();
         let error_code = response.headers().get("x-error-code").ok().flatten();
         let total = response.headers().get("content-length").ok().flatten().and_then(|l| l.parse().ok());
-        let body = self.read_body(&response, total, progress).await?;
+        let body = self.read_body(request, &response, total, progress).await?;
         Ok(Response { status: response.status(), error_code, body })
     }
 
-    /// The body, chunk by chunk as it arrives, reporting each.
+    /// The body, chunk by chunk as it arrives, reporting each. A body over the request's cap is
+    /// refused by its declared length before anything is read, or as soon as it passes the cap,
+    /// and the download stops there.
     async fn read_body(
         &self,
+        request: &Request,
         response: &JsResponse,
         total: Option<u64>,
         progress: OnProgress<'_>,
     ) -> Result<Vec<u8>, FetchError> {
         let Some(stream) = response.body() else { return Ok(Vec::new()) };
         let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+        let stop = |error: FetchError| {
+            let _ = reader.cancel();
+            Err(error)
+        };
+        if let Some(total) = total
+            && let Err(error) = check_size(request, total, true)
+        {
+            return stop(error);
+        }
+        // Within the cap, so it fits in memory: `as usize` cannot wrap.
         let mut body = Vec::with_capacity(total.unwrap_or(0) as usize);
         loop {
             let chunk = JsFuture::from(reader.read()).await.map_err(|e| self.failure(e))?;
             if Reflect::get(&chunk, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
                 return Ok(body);
             }
-            let value = Reflect::get(&chunk, &"value".into()).map_err(|e| self.failure(e))?;
-            body.extend(Uint8Array::new(&value).to_vec());
-            progress(body.len() as u64, total);
+            let value: Uint8Array =
+                Reflect::get(&chunk, &"value".into()).map_err(|e| self.failure(e))?.unchecked_into();
+            let received = body.len() as u64 + u64::from(value.length());
+            if let Err(error) = check_size(request, received, false) {
+                return stop(error);
+            }
+            let start = body.len();
+            body.resize(start + value.length() as usize, 0);
+            value.copy_to(&mut body[start..]);
+            progress(received, total);
         }
     }
 
@@ -108,6 +128,7 @@ impl Fetch for BrowserFetch {
     async fn get(&self, request: &Request, progress: OnProgress<'_>) -> Result<Response, FetchError> {
         let key = cache_key(request);
         if let Some(response) = self.cached(&key).await {
+            check_size(request, response.body.len() as u64, true)?;
             progress(response.body.len() as u64, Some(response.body.len() as u64));
             return Ok(response);
         }
@@ -135,7 +156,7 @@ fn cache_key(request: &Request) -> String {
 }
 
 async fn open_cache() -> Option<Cache> {
-    let caches = web_sys::window()?.caches().ok()?;
+    let caches = cache_storage().ok()?;
     JsFuture::from(caches.open(CACHE_NAME)).await.ok()?.dyn_into().ok()
 }
 
@@ -163,7 +184,6 @@ pub async fn cache_usage() -> (usize, u64) {
 
 /// Empties the data cache.
 pub async fn clear_cache() -> Result<(), WebError> {
-    let caches = web_sys::window().ok_or(WebError::NoDocument)?.caches().map_err(js_error)?;
-    JsFuture::from(caches.delete(CACHE_NAME)).await.map_err(js_error)?;
+    JsFuture::from(cache_storage()?.delete(CACHE_NAME)).await.map_err(js_error)?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! own address for share links, and the browser's fetch for downloads.
 
 use super::fetch::BrowserFetch;
+use crate::checkpoint;
 use crate::data::hub::Endpoints;
 use crate::data::models::{self, HfGpt2, LinkError, ModelError, SharedCheckpoint};
 
@@ -16,7 +17,12 @@ pub async fn download(
     link: &str,
     progress: &mut dyn FnMut(u64, Option<u64>),
 ) -> Result<SharedCheckpoint, LinkError> {
-    models::download_checkpoint(&BrowserFetch::new(None).await, link, progress).await
+    models::download_checkpoint(&BrowserFetch::new(None).await, link, &page_host(), progress).await
+}
+
+/// The host the page is served from, without its port.
+pub fn page_host() -> String {
+    web_sys::window().and_then(|w| w.location().hostname().ok()).unwrap_or_default()
 }
 
 /// A Hub model's GPT-2 files, each fetched with progress (and kept by the browser cache).
@@ -25,5 +31,8 @@ pub async fn fetch_gpt2(
     model: &str,
     progress: &mut dyn FnMut(&str, u64, Option<u64>),
 ) -> Result<HfGpt2, ModelError> {
-    models::fetch_gpt2(&BrowserFetch::new(None).await, endpoints, model, progress).await
+    let vet = |config: &str, tokenizer: &str| {
+        checkpoint::check_gpt2_files(config, tokenizer, model).map(|_| ()).map_err(|e| e.to_string())
+    };
+    models::fetch_gpt2(&BrowserFetch::new(None).await, endpoints, model, vet, progress).await
 }

@@ -1,12 +1,12 @@
 //! The autosaved run, kept in the browser's Cache API (open to the page and to workers alike):
 //! a checkpoint with the optimizer's moments, and the corpus it trains on.
 
-use js_sys::{Reflect, Uint8Array};
+use js_sys::Uint8Array;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Cache, CacheStorage, Response};
+use web_sys::{Cache, Response};
 
-use super::browser::{WebError, js_error};
+use super::browser::{WebError, cache_storage, js_error};
 use crate::data::Corpus;
 use crate::session::SavedRun;
 
@@ -42,11 +42,7 @@ pub async fn saved_checkpoint() -> Option<Vec<u8>> {
 }
 
 async fn open() -> Result<Cache, WebError> {
-    let caches: CacheStorage = Reflect::get(&js_sys::global(), &"caches".into())
-        .ok()
-        .filter(|c| !c.is_undefined())
-        .ok_or(WebError::NoStorage)?
-        .unchecked_into();
+    let caches = cache_storage()?;
     Ok(JsFuture::from(caches.open(CACHE_NAME)).await.map_err(js_error)?.unchecked_into())
 }
 

@@ -40,9 +40,9 @@ const chromiumOptions = {
   ],
 };
 
-/** Chromium with a fresh, throw-away profile for each context. */
-export async function launch() {
-  return chromium.launch(chromiumOptions);
+/** Chromium with a fresh, throw-away profile for each context, and any `extraArgs`. */
+export async function launch(extraArgs = []) {
+  return chromium.launch({ ...chromiumOptions, args: [...chromiumOptions.args, ...extraArgs] });
 }
 
 /**
@@ -106,6 +106,18 @@ export const byTestId = (page, id) => page.locator(`[data-testid="${id}"]`);
 /** The texts of the samples in a column (`before-samples` or `after-samples`). */
 export async function samples(page, column) {
   return byTestId(page, column).locator('[data-testid="sample"]').allTextContents();
+}
+
+/** A safetensors file with its `__metadata__` rewritten by `change`; the tensors are unchanged. */
+export function withMetadata(bytes, change) {
+  const length = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + length).toString('utf8'));
+  change(header.__metadata__);
+  const json = JSON.stringify(header);
+  const text = json + ' '.repeat((8 - (Buffer.byteLength(json) % 8)) % 8); // padded as writers do
+  const prefix = Buffer.alloc(8);
+  prefix.writeBigUInt64LE(BigInt(Buffer.byteLength(text)));
+  return Buffer.concat([prefix, Buffer.from(text), bytes.subarray(8 + length)]);
 }
 
 /** Checks the safetensors layout and returns { header, metadata }; throws on anything off. */

@@ -15,6 +15,8 @@ use super::recorded::{Recorded, endpoints, fixture, ok, status};
 
 const TINY_GPT2: &str = "gptlab/tiny-gpt2";
 const GPT2_FILES: [&str; 3] = ["config.json", "tokenizer.json", "model.safetensors"];
+/// The host of the page in these tests: this machine, as in the browser tests.
+const PAGE_HOST: &str = "127.0.0.1";
 const LOCAL_LINK: &str = "http://127.0.0.1:8000/shared/model.safetensors";
 
 impl Recorded {
@@ -34,12 +36,19 @@ impl Recorded {
     }
 }
 
+/// What the page checks of a Hub GPT-2's config and tokenizer before fetching its weights.
+fn vet(model: &str) -> impl FnOnce(&str, &str) -> Result<(), String> {
+    move |config: &str, tokenizer: &str| {
+        checkpoint::check_gpt2_files(config, tokenizer, model).map(|_| ()).map_err(|e| e.to_string())
+    }
+}
+
 fn fetch_gpt2(fetch: &Recorded, model: &str) -> Result<HfGpt2, ModelError> {
-    block_on(models::fetch_gpt2(fetch, &endpoints(), model, &mut |_, _, _| {}))
+    block_on(models::fetch_gpt2(fetch, &endpoints(), model, vet(model), &mut |_, _, _| {}))
 }
 
 fn download(fetch: &Recorded, link: &str) -> Result<SharedCheckpoint, LinkError> {
-    block_on(models::download_checkpoint(fetch, link, &mut |_, _| {}))
+    block_on(models::download_checkpoint(fetch, link, PAGE_HOST, &mut |_, _| {}))
 }
 
 #[test]
@@ -47,7 +56,8 @@ fn a_hub_gpt2_arrives_as_its_three_files_with_progress_for_each() {
     let fetch = Recorded::model(TINY_GPT2, &GPT2_FILES);
     let mut reported = Vec::new();
     let progress = &mut |file: &str, bytes, total| reported.push((file.to_string(), bytes, total));
-    let files = block_on(models::fetch_gpt2(&fetch, &endpoints(), TINY_GPT2, progress)).unwrap();
+    let files =
+        block_on(models::fetch_gpt2(&fetch, &endpoints(), TINY_GPT2, vet(TINY_GPT2), progress)).unwrap();
 
     let served = |file| fixture(&format!("hub/{TINY_GPT2}/resolve/main/{file}"));
     assert_eq!(files.config_json.as_bytes(), served("config.json"));
@@ -117,13 +127,17 @@ fn a_checkpoint_link_must_be_https_except_on_this_machine() {
         "http://127.0.0.1:8080/model.safetensors",
         "http://localhost/model.safetensors",
     ] {
-        assert!(checkpoint_url(allowed).is_ok(), "{allowed}");
+        assert!(checkpoint_url(allowed, PAGE_HOST).is_ok(), "{allowed}");
     }
-    let refused = checkpoint_url("http://example.com/model.safetensors").unwrap_err();
+    let refused = checkpoint_url("http://example.com/model.safetensors", PAGE_HOST).unwrap_err();
     assert_eq!(refused.to_string(), "the checkpoint link must be an https: URL, not http:");
-    let refused = checkpoint_url("ftp://example.com/model.safetensors").unwrap_err();
+    let refused = checkpoint_url("ftp://example.com/model.safetensors", PAGE_HOST).unwrap_err();
     assert_eq!(refused, LinkError::NotHttps { scheme: "ftp".into() });
-    let garbage = checkpoint_url("model.safetensors").unwrap_err();
+    // A page out on the web does not fetch from the visitor's own machine in the clear.
+    let refused = checkpoint_url("http://localhost/model.safetensors", "gptlab.example").unwrap_err();
+    assert_eq!(refused, LinkError::NotHttps { scheme: "http".into() });
+    assert!(checkpoint_url("https://localhost/model.safetensors", "gptlab.example").is_ok());
+    let garbage = checkpoint_url("model.safetensors", PAGE_HOST).unwrap_err();
     assert!(garbage.to_string().starts_with("the checkpoint link “model.safetensors” is not a URL ("));
 }
 
@@ -161,9 +175,10 @@ fn a_linked_checkpoint_is_named_after_the_links_last_path_segment() {
 fn a_shared_checkpoint_downloads_with_progress() {
     let fetch = Recorded::default().with(LOCAL_LINK.into(), ok(b"safetensors bytes".to_vec()));
     let mut reported = Vec::new();
-    let shared =
-        block_on(models::download_checkpoint(&fetch, LOCAL_LINK, &mut |bytes, _| reported.push(bytes)))
-            .unwrap();
+    let shared = block_on(models::download_checkpoint(&fetch, LOCAL_LINK, PAGE_HOST, &mut |bytes, _| {
+        reported.push(bytes)
+    }))
+    .unwrap();
     let expected =
         SharedCheckpoint { file_name: "model.safetensors".into(), bytes: b"safetensors bytes".to_vec() };
     assert_eq!(shared, expected);
@@ -183,4 +198,51 @@ fn an_unreachable_link_suggests_cors_and_a_missing_file_is_not_found() {
     let message = error.to_string();
     assert!(message.starts_with(&format!("the checkpoint at {LOCAL_LINK} was not found")), "{message}");
     assert!(!message.contains("CORS"), "{message}");
+}
+
+#[test]
+fn only_a_page_on_this_machine_may_name_other_hub_hosts() {
+    use gptlab::data::hub::Endpoints;
+    let asked =
+        || (Some("http://127.0.0.1:9/hub".to_string()), Some("http://127.0.0.1:9/viewer".to_string()));
+    let (hub, viewer) = asked();
+    let (endpoints, note) = Endpoints::for_page("localhost", hub, viewer);
+    assert_eq!((endpoints.hub.as_str(), note), ("http://127.0.0.1:9/hub", None));
+    let (hub, viewer) = asked();
+    let (endpoints, note) = Endpoints::for_page("gptlab.example", hub, viewer);
+    assert_eq!(endpoints, Endpoints::default());
+    assert!(note.expect("the page says why").contains("uses huggingface.co"));
+    assert_eq!(Endpoints::for_page("gptlab.example", None, None), (Endpoints::default(), None));
+}
+
+#[test]
+fn a_model_gptlab_cannot_run_is_refused_before_its_weights_are_fetched() {
+    let served = |file| fixture(&format!("hub/{TINY_GPT2}/resolve/main/{file}"));
+    let mut config: serde_json::Value = serde_json::from_slice(&served("config.json")).unwrap();
+    config["activation_function"] = "relu".into();
+    let fetch = Recorded::default()
+        .with(endpoints().model_file(TINY_GPT2, "config.json"), ok(config.to_string().into_bytes()))
+        .with(endpoints().model_file(TINY_GPT2, "tokenizer.json"), ok(served("tokenizer.json")));
+    let error = fetch_gpt2(&fetch, TINY_GPT2).unwrap_err().to_string();
+    assert!(
+        error.starts_with("the model gptlab/tiny-gpt2: this is not a GPT-2 model gptlab can run"),
+        "{error}"
+    );
+    assert!(error.contains("relu"), "{error}");
+    assert!(!fetch.urls().iter().any(|url| url.ends_with("model.safetensors")), "no weights were fetched");
+}
+
+#[test]
+fn a_body_larger_than_the_page_takes_is_refused_with_its_size_and_the_cap() {
+    use gptlab::data::fetch::{MAX_DOCUMENT_BYTES, MAX_FILE_BYTES};
+    let huge_tokenizer = vec![b' '; MAX_DOCUMENT_BYTES as usize + 10_000_000];
+    let fetch = Recorded::default().with(endpoints().tokenizer(TINY_GPT2), ok(huge_tokenizer));
+    let error =
+        block_on(models::pretrained_tokenizer(&fetch, &endpoints(), TINY_GPT2)).unwrap_err().to_string();
+    assert_eq!(error, "model gptlab/tiny-gpt2: it is 60.0 MB, more than the 50.0 MB the page downloads");
+    assert_eq!(fetch.requests.borrow().len(), 1, "a body too large is not tried again");
+    assert_eq!(fetch.requests.borrow()[0].max_bytes, MAX_DOCUMENT_BYTES);
+    let fetch = Recorded::default().with(LOCAL_LINK.into(), ok(b"x".to_vec()));
+    let _ = download(&fetch, LOCAL_LINK);
+    assert_eq!(fetch.requests.borrow()[0].max_bytes, MAX_FILE_BYTES, "a checkpoint is a file");
 }

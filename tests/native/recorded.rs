@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::path::Path;
 
-use gptlab::data::fetch::{Fetch, FetchError, OnProgress, Request, Response};
+use gptlab::data::fetch::{Fetch, FetchError, OnProgress, Request, Response, check_size};
 use gptlab::data::hub::Endpoints;
 
 const BASE: &str = "http://fixtures.test";
@@ -69,6 +69,8 @@ impl Fetch for Recorded {
             response.body.truncate(n as usize);
             response.status = 206;
         }
+        // As a server that declares each body's length.
+        check_size(request, response.body.len() as u64, true)?;
         progress(response.body.len() as u64, Some(response.body.len() as u64));
         Ok(response)
     }

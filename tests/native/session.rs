@@ -434,6 +434,41 @@ fn a_model_too_large_for_the_gpus_buffers_is_refused_before_training() {
 }
 
 #[test]
+fn attention_scores_too_large_for_the_gpu_are_refused_and_named() {
+    // Context 512: scores of batch 4 × 2 heads × 512 × 512 floats (8.4 MB), four times the logits.
+    let mut world = World { max_buffer_bytes: Some(4_000_000), ..World::default() };
+    let long = RunSpec { model: small_config().with_block_size(512), ..spec(training(8, 4)) };
+    let mut session = cpu_session(&mut world);
+    send(&mut session, &mut world, Command::Train(Box::new(long)));
+    let message = errors(&world.events).pop().expect("refused");
+    assert!(
+        message.starts_with("a training step needs a 8.4 MB buffer for its attention scores"),
+        "{message}"
+    );
+    assert!(message.contains("choose a smaller batch or context, or fewer heads"), "{message}");
+}
+
+#[test]
+fn a_resumed_or_fine_tuned_run_is_held_to_the_gpus_buffers_too() {
+    let small_gpu = || World { max_buffer_bytes: Some(10_000), ..World::default() };
+    let mut world = World::default();
+    let mut session = started(&mut world, training(8, 4));
+    steps(&mut session, &mut world, 4, STEP_MS);
+    let mut elsewhere = World { saved: world.saved.clone(), ..small_gpu() };
+    let mut resumed = cpu_session(&mut elsewhere);
+    send(&mut resumed, &mut elsewhere, Command::ResumeSaved);
+    assert!(errors(&elsewhere.events).pop().expect("refused").contains("buffer for its logits"));
+    assert!(!resumed.training());
+
+    let mut elsewhere = small_gpu();
+    let mut tuned = fine_tuning(&mut elsewhere, &trained_checkpoint(), training(8, 4));
+    assert!(errors(&elsewhere.events).pop().expect("refused").contains("buffer for its logits"));
+    assert!(!tuned.training());
+    send(&mut tuned, &mut elsewhere, Command::Stop); // nothing to stop: no second message
+    assert_eq!(errors(&elsewhere.events).len(), 1);
+}
+
+#[test]
 fn the_sampling_tool_streams_its_text_and_the_bars_rank_the_next_tokens() {
     let mut world = World::default();
     let mut session = started(&mut world, training(4, 4));

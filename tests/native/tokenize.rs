@@ -140,5 +140,55 @@ fn a_checkpoint_whose_tokenizer_disagrees_with_its_model_is_refused() {
     };
     let bytes = pollster::block_on(checkpoint::save(&seeded_model(&config, 3), &info)).unwrap();
     let error = checkpoint::load(&bytes, &burn::prelude::Device::flex()).unwrap_err();
-    assert!(error.to_string().contains("300 tokens but its model embeds only 256"), "{error}");
+    assert!(
+        error.to_string().contains("makes token id 299 but its model embeds only ids 0 to 255"),
+        "{error}"
+    );
+}
+
+/// The byte tokenizer as a `tokenizer.json` whose `!` has id 900: 256 tokens, ids up to 900.
+fn tokenizer_with_a_gap() -> Tokenizer {
+    let mut json: serde_json::Value = serde_json::from_str(&Tokenizer::Bytes.to_hf_json().unwrap()).unwrap();
+    json["model"]["vocab"]["!"] = 900.into();
+    Tokenizer::from_json(json.to_string().as_bytes(), "gap").unwrap()
+}
+
+#[test]
+fn a_tokenizer_with_a_gap_in_its_ids_needs_embeddings_up_to_its_largest_id() {
+    let gap = tokenizer_with_a_gap();
+    assert_eq!(gap.vocab_size(), 901);
+    assert!(gap.describe().contains("256 tokens"), "{}", gap.describe());
+    assert_eq!(gap.encode("a!").unwrap(), [97, 900]);
+}
+
+#[test]
+fn a_checkpoint_whose_tokenizer_has_ids_past_its_model_is_refused_naming_the_id() {
+    // Written by a reader that sized the model by the tokenizer's count of tokens.
+    let config = GptConfig::new(256).with_n_layer(1).with_n_head(2).with_n_embd(16).with_block_size(8);
+    let info = CheckpointInfo {
+        model: config.clone(),
+        tokenizer: tokenizer_with_a_gap(),
+        training: TrainingState::default(),
+    };
+    let bytes = pollster::block_on(checkpoint::save(&seeded_model(&config, 3), &info)).unwrap();
+    let error = checkpoint::load(&bytes, &burn::prelude::Device::flex()).unwrap_err();
+    assert!(
+        error.to_string().contains("makes token id 900 but its model embeds only ids 0 to 255"),
+        "{error}"
+    );
+}
+
+#[test]
+fn text_with_ids_past_the_embedding_never_reaches_the_model() {
+    use burn::prelude::Device;
+    use gptlab::sample::{SampleConfig, SampleError, generate};
+    use gptlab::train::{TrainConfig, TrainError, Trainer};
+    let config = GptConfig::new(256).with_n_layer(1).with_n_head(2).with_n_embd(16).with_block_size(8);
+    let ids = tokenizer_with_a_gap().encode(&"fine text! ".repeat(4)).unwrap();
+    let train = TrainConfig { batch_size: 2, ..gptlab::train::Preset::Tiny.training() };
+    let refused = Trainer::new(&config, train, ids.clone(), ids.clone(), &Device::flex()).err();
+    assert_eq!(refused, Some(TrainError::TokenOutOfRange { split: "training", id: 900, vocab_size: 256 }));
+    let model = seeded_model(&config, 3);
+    let refused = pollster::block_on(generate(&model, &ids, &SampleConfig::default())).unwrap_err();
+    assert_eq!(refused, SampleError::TokenOutOfRange { id: 900, vocab_size: 256 });
 }

@@ -1,0 +1,141 @@
+// Untrusted input never crashes, hangs or misleads the page: oversized downloads, hostile
+// checkpoint metadata, tokenizers with ids past the model, models larger than the GPU's buffers,
+// and links that try to point the page at other hosts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { pageAndBrowser, openPage, byTestId, launch, withMetadata } from './harness.js';
+import { startHubServer } from './hub-server.js';
+
+const MINUTE = 60_000;
+const env = pageAndBrowser();
+const fixture = (name) => readFile(fileURLToPath(new URL(`../fixtures/checkpoints/${name}`, import.meta.url)));
+
+/** A server of endless or oversized bodies; `closed` counts the connections the page dropped. */
+async function hostileServer() {
+  const state = { closed: 0 };
+  const server = createServer((req, res) => {
+    req.on('close', () => { state.closed += 1; });
+    const cors = { 'access-control-allow-origin': '*' };
+    if (req.url.endsWith('/declared.safetensors')) {
+      // Says 5 GB, sends a little, and keeps the connection open.
+      res.writeHead(200, { ...cors, 'content-length': String(5e9) });
+      return res.write(Buffer.alloc(1 << 16));
+    }
+    if (req.url.endsWith('/tokenizer.json')) {
+      // Streams without a declared length until the page stops reading.
+      res.writeHead(200, cors);
+      const chunk = Buffer.alloc(1 << 20, 0x20);
+      const more = () => { while (!res.destroyed && res.write(chunk)); };
+      res.on('drain', more);
+      return more();
+    }
+    res.writeHead(404, cors).end('not found');
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const url = `http://127.0.0.1:${server.address().port}`;
+  return { url, state, close: () => { server.closeAllConnections(); server.close(); } };
+}
+
+async function cpuPage(query = '') {
+  const page = await openPage(env.browser, `${env.server.url}/?backend=cpu&${query}`);
+  await byTestId(page, 'backend').filter({ hasText: 'CPU' }).waitFor({ timeout: MINUTE });
+  return page;
+}
+
+const expected = (problems) => problems.filter((p) => !/Failed to load resource|net::ERR/.test(p));
+
+test('a link whose server declares 5 GB is refused at once, naming the size and the cap', async (t) => {
+  const server = await hostileServer();
+  t.after(() => server.close());
+  const link = `${server.url}/declared.safetensors`;
+  const started = Date.now();
+  const page = await cpuPage(`checkpoint=${encodeURIComponent(link)}`);
+  await byTestId(page, 'error').filter({ hasText: 'is 5.00 GB, more than the 1.00 GB the page downloads' })
+    .waitFor({ timeout: MINUTE });
+  assert.ok(Date.now() - started < MINUTE);
+  assert.ok(server.state.closed >= 1, 'the page stopped the download');
+  assert.equal(await byTestId(page, 'train').isEnabled(), true, 'the page keeps working');
+  assert.deepEqual(expected(page.problems), []);
+  await page.context().close();
+});
+
+test('a body that streams past the cap without declaring its size is cut off with a message', async (t) => {
+  const server = await hostileServer();
+  t.after(() => server.close());
+  const page = await cpuPage(`hf_hub=${encodeURIComponent(`${server.url}/hub`)}`);
+  await byTestId(page, 'tokenizer-kind').selectOption('pretrained');
+  await byTestId(page, 'tokenizer-model-id').fill('gptlab/endless');
+  await byTestId(page, 'load-tokenizer').click();
+  await byTestId(page, 'error').filter({ hasText: 'went past 50.0 MB, the most the page downloads, without saying its size' })
+    .waitFor({ timeout: MINUTE });
+  assert.match(await byTestId(page, 'tokenizer-in-use').textContent(), /bytes/, 'the tokenizer in use is unchanged');
+  assert.deepEqual(expected(page.problems), []);
+  await page.context().close();
+});
+
+test('a checkpoint whose tokenizer makes ids past its model is refused, naming the id', async () => {
+  const gap = withMetadata(await fixture('v1-bpe.safetensors'), (metadata) => {
+    const tokenizer = JSON.parse(metadata['gptlab.tokenizer']);
+    tokenizer.tokenizer.model.vocab['!'] = 900;
+    metadata['gptlab.tokenizer'] = JSON.stringify(tokenizer);
+  });
+  const page = await cpuPage();
+  await byTestId(page, 'load-checkpoint').setInputFiles({ name: 'gap.safetensors', mimeType: 'application/octet-stream', buffer: gap });
+  await byTestId(page, 'error').filter({ hasText: 'gap.safetensors: ' }).waitFor({ timeout: MINUTE });
+  assert.match(await byTestId(page, 'error').textContent(), /makes token id 900 but its model embeds only ids 0 to \d+/);
+  assert.equal(await byTestId(page, 'model-card').count(), 0);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('a checkpoint that asks for 100,000 prompts is refused at once', async () => {
+  const prompts = withMetadata(await fixture('v1-bpe.safetensors'), (metadata) => {
+    const training = JSON.parse(metadata['gptlab.training']);
+    training.prompts = { inputs: Array(100_000).fill('two plus'), stop_at_newline: true };
+    metadata['gptlab.training'] = JSON.stringify(training);
+  });
+  const page = await cpuPage();
+  const started = Date.now();
+  await byTestId(page, 'load-checkpoint').setInputFiles({ name: 'prompts.safetensors', mimeType: 'application/octet-stream', buffer: prompts });
+  await byTestId(page, 'error').filter({ hasText: 'holds 100000 prompts; the page takes at most 16' }).waitFor({ timeout: MINUTE });
+  assert.ok(Date.now() - started < 20_000, `refused after ${Date.now() - started} ms`);
+  assert.equal(await byTestId(page, 'phase').textContent(), '', 'nothing is sampled');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('a model whose attention scores would not fit a GPU buffer is refused before training', async () => {
+  const page = await openPage(env.browser, `${env.server.url}/?backend=webgpu&preset=tiny`);
+  await byTestId(page, 'backend').filter({ hasText: 'WebGPU' }).waitFor({ timeout: 2 * MINUTE });
+  await byTestId(page, 'context').fill('4096');
+  await byTestId(page, 'batch-size').fill('64');
+  await byTestId(page, 'train').click();
+  await byTestId(page, 'error').filter({ hasText: 'buffer for its attention scores' }).waitFor({ timeout: MINUTE });
+  assert.match(await byTestId(page, 'error').textContent(), /batch 64 × 2 heads × context 4096 × 4096.*more than this GPU allows/);
+  assert.equal(await byTestId(page, 'step').textContent(), '0');
+  assert.equal(await byTestId(page, 'phase').textContent(), '', 'training never started');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('a page out on the web ignores ?hf_hub= and plain-http links to this machine, and says so', async (t) => {
+  const hub = await startHubServer();
+  const port = new URL(env.server.url).port;
+  const browser = await launch(['--host-resolver-rules=MAP gptlab.test 127.0.0.1']);
+  t.after(async () => { hub.close(); await browser.close(); });
+  const link = `${hub.url}/hub/anything.safetensors`;
+  const query = `backend=cpu&hf_hub=${encodeURIComponent(hub.hub)}&hf_viewer=${encodeURIComponent(hub.viewer)}`
+    + `&checkpoint=${encodeURIComponent(link)}`;
+  const page = await openPage(browser, `http://gptlab.test:${port}/?${query}`);
+  await byTestId(page, 'backend').filter({ hasText: 'CPU' }).waitFor({ timeout: MINUTE });
+  assert.match(await byTestId(page, 'endpoints-note').textContent(), /only a page served from this machine uses them/);
+  await byTestId(page, 'error').filter({ hasText: 'must be an https: URL, not http:' }).waitFor({ timeout: MINUTE });
+  await byTestId(page, 'dataset-id').fill('gptlab/tiny-stories');
+  await byTestId(page, 'error').filter({ hasText: /network failed|not found/ }).waitFor({ timeout: MINUTE });
+  assert.deepEqual(hub.requests, [], 'nothing went to the named host');
+  assert.deepEqual(expected(page.problems), [], 'a page without the Cache API (not a secure context) works');
+  await page.context().close();
+});
