@@ -29,7 +29,16 @@ fn main() {
     let _ = fs::remove_dir_all(ROOT);
     let train = stories(1, 240);
     let validation = stories(2, 30);
-    write_viewer_dataset(&train, &validation);
+    write_viewer_dataset(STORIES, Compression::SNAPPY, &[("train", &train), ("validation", &validation)]);
+    // The codecs uploaders' own Parquet files use, which the Hub serves as they are.
+    for (name, codec) in [
+        ("zstd", Compression::ZSTD(Default::default())),
+        ("gzip", Compression::GZIP(Default::default())),
+        ("lz4", Compression::LZ4_RAW),
+        ("brotli", Compression::BROTLI(Default::default())),
+    ] {
+        write_viewer_dataset(&format!("gptlab/stories-{name}"), codec, &[("train", &stories(4, 60))]);
+    }
     write_text_repo(&stories(3, 200).join("\n"));
     write_tokenizers();
     println!("wrote {ROOT}");
@@ -87,12 +96,14 @@ fn stories(seed: u64, count: usize) -> Vec<String> {
         .collect()
 }
 
-fn write_viewer_dataset(train: &[String], validation: &[String]) {
-    let splits = [("train", train), ("validation", validation)];
+/// A dataset the viewer knows, with a `default` config of `splits`, each in Parquet files
+/// compressed with `compression`.
+fn write_viewer_dataset(dataset: &str, compression: Compression, splits: &[(&str, &[String])]) {
+    let name = dataset.split('/').next_back().unwrap();
     write_json(
-        &format!("viewer/splits/{STORIES}.json"),
+        &format!("viewer/splits/{dataset}.json"),
         &json!({
-            "splits": splits.iter().map(|(split, _)| json!({"dataset": STORIES, "config": "default", "split": split}))
+            "splits": splits.iter().map(|(split, _)| json!({"dataset": dataset, "config": "default", "split": split}))
                 .collect::<Vec<_>>(),
             "pending": [],
             "failed": []
@@ -106,16 +117,19 @@ fn write_viewer_dataset(train: &[String], validation: &[String]) {
         .iter()
         .map(|(split, rows)| {
             let bytes: usize = rows.iter().map(String::len).sum();
-            (split.to_string(), json!({"name": split, "num_bytes": bytes, "num_examples": rows.len(), "dataset_name": "tiny-stories"}))
+            (
+                split.to_string(),
+                json!({"name": split, "num_bytes": bytes, "num_examples": rows.len(), "dataset_name": name}),
+            )
         })
         .collect();
     write_json(
-        &format!("viewer/info/{STORIES}/default.json"),
+        &format!("viewer/info/{dataset}/default.json"),
         &json!({
             "dataset_info": {
                 "description": "", "citation": "", "homepage": "", "license": "",
                 "features": features,
-                "builder_name": "parquet", "dataset_name": "tiny-stories", "config_name": "default",
+                "builder_name": "parquet", "dataset_name": name, "config_name": "default",
                 "version": {"version_str": "0.0.0", "major": 0, "minor": 0, "patch": 0},
                 "splits": split_sizes,
             },
@@ -124,33 +138,37 @@ fn write_viewer_dataset(train: &[String], validation: &[String]) {
     );
 
     let mut files = Vec::new();
-    for (split, rows) in splits {
-        // Train comes in two files, as large splits do, to exercise reading across files.
-        let shards: Vec<&[String]> =
-            if split == "train" { rows.chunks(rows.len() / 2).collect() } else { vec![rows] };
+    for &(split, rows) in splits {
+        // A large train split comes in two files, as large splits do, to exercise reading
+        // across files.
+        let shards: Vec<&[String]> = if split == "train" && rows.len() > 100 {
+            rows.chunks(rows.len() / 2).collect()
+        } else {
+            vec![rows]
+        };
         let mut first_id = 0;
         for (n, shard) in shards.iter().enumerate() {
             let filename = format!("{n:04}.parquet");
             let path =
-                format!("hub/datasets/{STORIES}/resolve/refs/convert/parquet/default/{split}/{filename}");
-            let size = write_parquet(&path, shard, first_id);
+                format!("hub/datasets/{dataset}/resolve/refs/convert/parquet/default/{split}/{filename}");
+            let size = write_parquet(&path, shard, first_id, compression);
             first_id += shard.len() as i64;
             files.push(json!({
-                "dataset": STORIES, "config": "default", "split": split,
-                "url": format!("{{hub}}/datasets/{STORIES}/resolve/refs%2Fconvert%2Fparquet/default/{split}/{filename}"),
+                "dataset": dataset, "config": "default", "split": split,
+                "url": format!("{{hub}}/datasets/{dataset}/resolve/refs%2Fconvert%2Fparquet/default/{split}/{filename}"),
                 "filename": filename, "size": size
             }));
         }
-        write_rows(split, rows);
+        write_rows(dataset, split, rows);
     }
     write_json(
-        &format!("viewer/parquet/{STORIES}.json"),
+        &format!("viewer/parquet/{dataset}.json"),
         &json!({"parquet_files": files, "pending": [], "failed": [], "partial": false}),
     );
 }
 
 /// `/rows` as the viewer answers it, with every row; the server slices.
-fn write_rows(split: &str, rows: &[String]) {
+fn write_rows(dataset: &str, split: &str, rows: &[String]) {
     let features = json!([
         {"feature_idx": 0, "name": "id", "type": {"dtype": "int64", "_type": "Value"}},
         {"feature_idx": 1, "name": "text", "type": {"dtype": "string", "_type": "Value"}},
@@ -161,19 +179,19 @@ fn write_rows(split: &str, rows: &[String]) {
         .map(|(i, text)| json!({"row_idx": i, "row": {"id": i, "text": text}, "truncated_cells": []}))
         .collect();
     write_json(
-        &format!("viewer/rows/{STORIES}/default/{split}.json"),
+        &format!("viewer/rows/{dataset}/default/{split}.json"),
         &json!({"features": features, "rows": rows, "num_rows_total": rows.len(), "num_rows_per_page": 100, "partial": false}),
     );
 }
 
-/// A snappy Parquet file with an `id` and a `text` column; returns its size.
-fn write_parquet(path: &str, rows: &[String], first_id: i64) -> u64 {
+/// A Parquet file with an `id` and a `text` column; returns its size.
+fn write_parquet(path: &str, rows: &[String], first_id: i64, compression: Compression) -> u64 {
     let ids: ArrayRef = Arc::new(Int64Array::from_iter_values(first_id..first_id + rows.len() as i64));
     let texts: ArrayRef = Arc::new(StringArray::from_iter_values(rows));
     let batch = RecordBatch::try_from_iter([("id", ids), ("text", texts)]).unwrap();
     // Small row groups, as in big files, so a reader meets more than one.
     let properties = WriterProperties::builder()
-        .set_compression(Compression::SNAPPY)
+        .set_compression(compression)
         .set_max_row_group_row_count(Some(50))
         .build();
     let mut bytes = Vec::new();

@@ -8,7 +8,7 @@ step "vendored crates equal the published crates plus vendor/patches"
 scripts/vendor.sh --check
 
 step "native tests (CPU backend)"
-cargo test --release --test native --test loss_curves -- --nocapture
+cargo test --release --test native --test loss_curves --test fuzz_checkpoints -- --nocapture
 
 step "native wgpu test"
 cargo test --release --test wgpu_training -- --nocapture

@@ -164,3 +164,16 @@ test('Cancel stops a download half-way and keeps the data in use', async () => {
   await page.context().close();
   slowHub.close();
 });
+
+test('Parquet files compressed with zstd, gzip, lz4 and brotli load in the page', async () => {
+  for (const codec of ['zstd', 'gzip', 'lz4', 'brotli']) {
+    const page = await openStudio();
+    await lookUp(page, `gptlab/stories-${codec}`, 'text');
+    const taken = await loadDataset(page, 1, `gptlab/stories-${codec}`);
+    assert.equal(taken.rows, 60, codec);
+    assert.ok(hub.downloads().some((r) => r.path.includes(`stories-${codec}/`) && r.path.endsWith('.parquet')), codec);
+    assert.deepEqual(await byTestId(page, 'error').allTextContents(), [], codec);
+    assert.deepEqual(problems(page), [], codec);
+    await page.context().close();
+  }
+});

@@ -188,6 +188,24 @@ fn parquet_fixture_decodes_to_its_text_column() {
 }
 
 #[test]
+fn parquet_files_compressed_with_each_codec_the_hub_serves_decode() {
+    for codec in ["zstd", "gzip", "lz4", "brotli"] {
+        let dataset = format!("gptlab/stories-{codec}");
+        let file = fixture(&format!(
+            "hub/datasets/{dataset}/resolve/refs/convert/parquet/default/train/0000.parquet"
+        ));
+        let mut texts = Vec::new();
+        for_each_text(file, "text", |t| {
+            texts.push(t.unwrap().to_string());
+            std::ops::ControlFlow::Continue(())
+        })
+        .unwrap_or_else(|e| panic!("{codec}: {e}"));
+        assert_eq!(texts.len(), 60, "{codec}");
+        assert!(texts.iter().all(|t| t.starts_with("Once upon a time")), "{codec}");
+    }
+}
+
+#[test]
 fn a_byte_take_reads_parquet_files_until_it_has_enough() {
     let fetch = Recorded::stories();
     let small = take(&fetch, &viewer_source("train", "text"), Amount::Bytes(2_000)).unwrap();

@@ -1,15 +1,13 @@
-//! Loading untrusted checkpoint files: random and mutated inputs never make the parser panic
-//! or allocate what the file cannot back.
+//! Loading untrusted checkpoint files: what a file asks for is checked against what it holds and
+//! against the page's limits before anything is built. (`tests/fuzz_checkpoints.rs` feeds the
+//! loader generated files.)
 
 use std::collections::HashMap;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use burn::prelude::*;
 use gptlab::checkpoint::{self, CheckpointInfo, TrainingState};
 use gptlab::model::Gpt;
 use gptlab::tokenize::Tokenizer;
-use rand::rngs::StdRng;
-use rand::{RngExt, SeedableRng};
 use safetensors::SafeTensors;
 
 use super::small_config;
@@ -37,63 +35,6 @@ fn with_sizes(valid: &[u8], sizes: [usize; 4]) -> Vec<u8> {
     }
     metadata.insert("gptlab.model".into(), model.to_string());
     safetensors::serialize(file.tensors(), Some(metadata)).unwrap()
-}
-
-/// One input of the `i`-th kind: random bytes, bit flips in the header, truncation, a random
-/// header length, or absurd model sizes.
-fn input(i: usize, valid: &[u8], rng: &mut StdRng) -> Vec<u8> {
-    let header_end = 8 + u64::from_le_bytes(valid[..8].try_into().unwrap()) as usize;
-    match i % 5 {
-        0 => (0..rng.random_range(0..600)).map(|_| rng.random()).collect(),
-        1 => {
-            let mut bytes = valid.to_vec();
-            for _ in 0..rng.random_range(1..8) {
-                let at = rng.random_range(0..header_end);
-                bytes[at] ^= 1 << rng.random_range(0..8);
-            }
-            bytes
-        }
-        2 => valid[..rng.random_range(0..valid.len())].to_vec(),
-        3 => {
-            let mut bytes = valid.to_vec();
-            let length = match rng.random_range(0..3) {
-                0 => rng.random::<u64>(),
-                1 => rng.random_range(0..valid.len() as u64 * 2),
-                _ => (header_end as u64 - 8).wrapping_add(rng.random_range(0..16)).wrapping_sub(8),
-            };
-            bytes[..8].copy_from_slice(&length.to_le_bytes());
-            bytes
-        }
-        _ => {
-            let pick =
-                |rng: &mut StdRng| [0, 1, 3, 16, 64, 1 << 20, 1 << 40, usize::MAX][rng.random_range(0..8)];
-            with_sizes(valid, [pick(rng), pick(rng), pick(rng), pick(rng)])
-        }
-    }
-}
-
-#[test]
-fn no_random_or_mutated_file_makes_loading_panic() {
-    let total: usize =
-        std::env::var("GPTLAB_FUZZ_INPUTS").ok().and_then(|n| n.parse().ok()).unwrap_or(100_000);
-    let valid = valid_file();
-    let device = Device::flex();
-    let mut rng = StdRng::seed_from_u64(20261202);
-    let mut loaded = 0;
-    for i in 0..total {
-        let bytes = input(i, &valid, &mut rng);
-        let outcome = catch_unwind(AssertUnwindSafe(|| {
-            let _ = checkpoint::read_info(&bytes);
-            let _ = checkpoint::load_moments(&bytes, &device);
-            checkpoint::load(&bytes, &device).is_ok()
-        }));
-        match outcome {
-            Ok(ok) => loaded += ok as usize,
-            Err(_) => panic!("input {i} ({} bytes) made loading panic", bytes.len()),
-        }
-    }
-    println!("checkpoint parser: {total} random and mutated files, no panic ({loaded} of them still loaded)");
-    assert!(loaded < total / 2, "most mutations must be refused");
 }
 
 #[test]
