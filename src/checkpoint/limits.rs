@@ -46,6 +46,12 @@ pub(super) fn check_training(training: &TrainingState) -> Result<(), CheckpointE
     )?;
     let recent = training.recent_losses.len();
     over(recent > MAX_RECENT_LOSSES, || count(recent, "recent losses"), || MAX_RECENT_LOSSES.to_string())?;
+    let identity = training.run.as_ref().map_or(0, |r| r.id.len().max(r.corpus_hash.len()));
+    over(
+        identity > MAX_NAME_BYTES,
+        || count(identity, "bytes in its run's id"),
+        || MAX_NAME_BYTES.to_string(),
+    )?;
     let history = &training.history;
     let points = history.train.len().max(history.validation.len());
     over(

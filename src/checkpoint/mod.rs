@@ -57,6 +57,17 @@ pub struct TrainingState {
     /// The loss chart so far, so a resumed run continues the same curve.
     #[serde(default, skip_serializing_if = "History::is_empty")]
     pub history: History,
+    /// Which run wrote an autosave, and the corpus it trains on: a resume checks the corpus the
+    /// store gives back against it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<RunIdentity>,
+}
+
+/// A run's id, and the hash of its corpus (`Corpus::hash`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunIdentity {
+    pub id: String,
+    pub corpus_hash: String,
 }
 
 /// Every `(step, loss)` point of a run's chart.

@@ -43,6 +43,17 @@ const PROMPT_COUNT: usize = 3;
 const PROMPT_WORDS: usize = 3;
 
 impl Corpus {
+    /// A name for the corpus's content: equal corpora hash equal, on every machine (XXH3-128 of
+    /// its name and texts, in hex).
+    pub fn hash(&self) -> String {
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        for part in [&self.name, &self.train, &self.validation] {
+            hasher.update(&(part.len() as u64).to_le_bytes());
+            hasher.update(part.as_bytes());
+        }
+        format!("{:032x}", hasher.digest128())
+    }
+
     /// Rows of text joined by newlines; validation from `validation` rows, or else the last
     /// tenth of the text, cut at a line break where there is one.
     pub fn from_rows(name: String, train: &[String], validation: Option<&[String]>) -> Corpus {

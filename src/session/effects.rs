@@ -5,6 +5,7 @@
 use burn::prelude::*;
 
 use super::protocol::{BackendChoice, DeviceInfo, Event};
+use crate::checkpoint::RunIdentity;
 use crate::data::Corpus;
 
 /// Milliseconds from any fixed origin: time per step, the time budget, how often to report.
@@ -17,7 +18,8 @@ pub trait Outbox {
     fn post(&mut self, event: Event);
 }
 
-/// The autosaved run: a checkpoint with the optimizer's moments, and the corpus it trains on.
+/// An autosaved run: a checkpoint with the optimizer's moments (its metadata names the run and
+/// its corpus's hash), and the corpus it trains on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SavedRun {
     pub checkpoint: Vec<u8>,
@@ -31,12 +33,28 @@ pub struct StoreError(pub String);
 // Implementations live on one thread (a worker), so the futures need not be `Send`.
 #[allow(async_fn_in_trait)]
 pub trait RunStore {
-    /// Saves the run's checkpoint, and its corpus when given (a run's corpus never changes, and
-    /// it can be large: it is written once per run).
-    async fn save(&mut self, checkpoint: &[u8], corpus: Option<&Corpus>) -> Result<(), StoreError>;
+    /// Saves run `run`'s checkpoint in one write, replacing that run's earlier save and no other
+    /// run's. `corpus`, when given, is stored first under its hash `corpus_hash` (a corpus never
+    /// changes during a run and can be large: it is written once).
+    async fn save(
+        &mut self,
+        run: &RunIdentity,
+        checkpoint: &[u8],
+        corpus: Option<&Corpus>,
+    ) -> Result<(), StoreError>;
 
-    /// The saved run, if there is one.
+    /// The run saved last, with the corpus its save names, if there is one.
     async fn load(&mut self) -> Result<Option<SavedRun>, StoreError>;
+}
+
+/// One run at a time across the page's tabs: they share the autosaves, and a GPU.
+#[allow(async_fn_in_trait)]
+pub trait TrainingLock {
+    /// Takes the lock for a run unless another tab holds it; true when taken (or held already).
+    async fn acquire(&mut self) -> bool;
+
+    /// Lets another tab train.
+    fn release(&mut self);
 }
 
 /// A device to train on, and what the page says of it.
@@ -52,6 +70,6 @@ pub trait Devices {
 }
 
 /// Everything the session asks of its surroundings.
-pub trait Effects: Clock + Outbox + RunStore + Devices {}
+pub trait Effects: Clock + Outbox + RunStore + TrainingLock + Devices {}
 
-impl<T: Clock + Outbox + RunStore + Devices> Effects for T {}
+impl<T: Clock + Outbox + RunStore + TrainingLock + Devices> Effects for T {}

@@ -17,10 +17,17 @@ pub enum SessionError {
     NothingToFineTune,
     #[error("a run is under way: stop it first")]
     RunUnderWay,
+    #[error(
+        "another tab of this page is training: stop or finish the run there first (tabs share the \
+         saved runs, and the GPU)"
+    )]
+    AnotherTab,
     #[error("no saved run was found")]
     NoSavedRun,
     #[error("the saved run cannot be resumed: {0}")]
     SavedRun(String),
+    #[error("the saved run cannot be resumed: the data stored with it is not the data it trained on")]
+    CorpusMismatch,
     /// A file or model, named, that does not load.
     #[error("{name}: {error}")]
     Unloadable { name: String, error: CheckpointError },

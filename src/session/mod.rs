@@ -24,7 +24,7 @@ mod training;
 use burn::prelude::*;
 
 pub use card::{SavedRunSummary, describe_saved_run, model_card};
-pub use effects::{Backend, Clock, Devices, Effects, Outbox, RunStore, SavedRun, StoreError};
+pub use effects::{Backend, Clock, Devices, Effects, Outbox, RunStore, SavedRun, StoreError, TrainingLock};
 pub use error::SessionError;
 pub use protocol::{Command, Event, Phase};
 pub use sampling::run_job;
@@ -102,6 +102,9 @@ impl Session {
     fn set_phase(&mut self, phase: Phase, fx: &mut impl Effects) {
         if let Some(run) = &mut self.run {
             run.phase = phase;
+            if !phase.busy() {
+                fx.release(); // the run has ended: another tab may train
+            }
         }
         fx.post(Event::Phase(phase));
     }

@@ -1,7 +1,7 @@
 //! A training run and its bookkeeping: the trainer, the chart, and the clocks that decide when
 //! to read losses back, when to report, and when the time budget is spent.
 
-use crate::checkpoint::{CheckpointInfo, History, TrainingState};
+use crate::checkpoint::{CheckpointInfo, History, RunIdentity, TrainingState};
 use crate::data::Corpus;
 use crate::tokenize::Tokenizer;
 use crate::train::{StepOutput, Trainer};
@@ -34,10 +34,18 @@ pub struct Run {
     pub corpus_saved: bool,
     /// The step of the last autosave.
     pub last_autosave: Option<usize>,
+    /// The run's id and its corpus's hash, under which it is saved.
+    pub identity: RunIdentity,
 }
 
 impl Run {
-    pub fn new(trainer: Trainer, tokenizer: Tokenizer, corpus: Corpus, history: History) -> Self {
+    pub fn new(
+        trainer: Trainer,
+        tokenizer: Tokenizer,
+        corpus: Corpus,
+        history: History,
+        identity: RunIdentity,
+    ) -> Self {
         Self {
             trainer,
             tokenizer,
@@ -52,6 +60,7 @@ impl Run {
             last_progress_ms: 0.0,
             corpus_saved: false,
             last_autosave: None,
+            identity,
         }
     }
 
@@ -131,6 +140,7 @@ impl Run {
                 prompts: Some(self.corpus.prompts.clone()),
                 config: Some(config.clone()),
                 history: self.history.clone(),
+                run: Some(self.identity.clone()),
             },
         }
     }

@@ -1,12 +1,15 @@
 //! The run's rules: start, resume, step, evaluate, read back, report, autosave, pause, finish.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use burn::prelude::*;
 
 use super::effects::Effects;
 use super::protocol::{Event, Phase, RunSpec};
 use super::run::{PROGRESS_EVERY_MS, Run};
 use super::{Session, SessionError, card};
-use crate::checkpoint::{self, History};
+use crate::checkpoint::{self, History, RunIdentity};
+use crate::data::Corpus;
 use crate::model::GptConfig;
 use crate::train::{TrainConfig, Trainer, check_buffer_limit};
 
@@ -42,10 +45,14 @@ impl Session {
             let (weights, _) = checkpoint::load(&bytes, trainer.device())?;
             trainer.restore(weights, Default::default(), 0);
         }
+        if !fx.acquire().await {
+            return Err(SessionError::AnotherTab);
+        }
+        let identity = new_identity(&corpus, fx.now_ms());
         self.run = None;
         let max_steps = trainer.config().max_steps;
         fx.post(Event::Started { step: 0, max_steps, history: History::default() });
-        self.run = Some(Run::new(trainer, tokenizer, corpus, History::default()));
+        self.run = Some(Run::new(trainer, tokenizer, corpus, History::default(), identity));
         self.set_phase(Phase::SamplingBefore, fx);
         let before = self.sample_prompts().await?;
         fx.post(Event::Samples { after: false, samples: before });
@@ -62,6 +69,14 @@ impl Session {
         let saved = saved.ok_or(SessionError::NoSavedRun)?;
         let unusable = |e: &dyn std::fmt::Display| SessionError::SavedRun(e.to_string());
         let info = checkpoint::read_info(&saved.checkpoint).map_err(|e| unusable(&e))?;
+        // The store gives back the corpus the save names; it must be the one the run trained on.
+        let identity = match info.training.run.clone() {
+            Some(identity) if identity.corpus_hash != saved.corpus.hash() => {
+                return Err(SessionError::CorpusMismatch);
+            }
+            Some(identity) => identity,
+            None => new_identity(&saved.corpus, fx.now_ms()), // saved before runs had ids
+        };
         let config = info.training.config.clone().ok_or_else(|| unusable(&"it has no training settings"))?;
         self.check_fits(&info.model, &config)?;
         let encode = |text: &str| info.tokenizer.encode(text).map_err(|e| unusable(&e));
@@ -73,10 +88,13 @@ impl Session {
             checkpoint::load_moments(&saved.checkpoint, trainer.device()).map_err(|e| unusable(&e))?;
         let step = info.training.step;
         trainer.restore(model, moments, step);
+        if !fx.acquire().await {
+            return Err(SessionError::AnotherTab);
+        }
         let history = info.training.history.clone();
         let max_steps = trainer.config().max_steps;
         fx.post(Event::Started { step, max_steps, history: history.clone() });
-        let mut run = Run::new(trainer, info.tokenizer, saved.corpus, history);
+        let mut run = Run::new(trainer, info.tokenizer, saved.corpus, history, identity);
         run.corpus_saved = true;
         run.last_autosave = Some(step);
         self.run = Some(run);
@@ -249,7 +267,7 @@ impl Session {
         }
         let model = run.trainer.model();
         let saved = match checkpoint::save_run(&model, run.trainer.moments(), &run.info()).await {
-            Ok(bytes) => fx.save(&bytes, (!run.corpus_saved).then_some(&run.corpus)).await,
+            Ok(bytes) => fx.save(&run.identity, &bytes, (!run.corpus_saved).then_some(&run.corpus)).await,
             Err(e) => Err(super::StoreError(e.to_string())),
         };
         match saved {
@@ -261,6 +279,15 @@ impl Session {
             Err(e) => fx.post(Event::Error { message: SessionError::Autosave(e).to_string() }),
         }
     }
+}
+
+/// A new run's identity: its corpus's hash, and an id from that, the time and a counter, unique
+/// among the runs of a browser (one tab trains at a time).
+fn new_identity(corpus: &Corpus, now_ms: f64) -> RunIdentity {
+    static RUNS: AtomicU64 = AtomicU64::new(0);
+    let corpus_hash = corpus.hash();
+    let seed = format!("{corpus_hash} {now_ms} {}", RUNS.fetch_add(1, Ordering::Relaxed));
+    RunIdentity { id: format!("{:016x}", xxhash_rust::xxh3::xxh3_64(seed.as_bytes())), corpus_hash }
 }
 
 async fn read_floats(tensor: Tensor<1>) -> Result<Vec<f32>, String> {

@@ -5,6 +5,7 @@ use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+use super::browser::navigator;
 use crate::session::Backend;
 use crate::session::protocol::{BackendChoice, DeviceInfo};
 
@@ -74,11 +75,6 @@ async fn open_kernel_cache() -> u64 {
         .filter(|summary| summary.namespace.starts_with("autotune/"))
         .map(|summary| summary.entries)
         .sum()
-}
-
-/// The page's or the worker's navigator: the worker that trains chooses its own device.
-fn navigator() -> JsValue {
-    Reflect::get(&js_sys::global(), &"navigator".into()).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// Why WebGPU is not there to use.

@@ -125,3 +125,34 @@ pub fn save_file(bytes: &[u8], file_name: &str, mime: &str) -> Result<(), WebErr
 pub fn revoke_object_url(url: &str) {
     let _ = Url::revoke_object_url(url);
 }
+
+/// The page's or the worker's navigator.
+pub fn navigator() -> JsValue {
+    Reflect::get(&js_sys::global(), &"navigator".into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Takes the Web Lock `name` unless another tab or worker holds it: `Some(release)`, a function
+/// that gives it back (the browser also frees it when its holder goes away), or `None`. A browser
+/// without Web Locks gives every caller the lock.
+pub async fn try_lock(name: &str) -> Option<Function> {
+    let locks = Reflect::get(&navigator(), &"locks".into()).unwrap_or(JsValue::UNDEFINED);
+    let request = Reflect::get(&locks, &"request".into()).ok().and_then(|f| f.dyn_into::<Function>().ok());
+    let Some(request) = request else { return Some(Function::new_no_args("")) };
+    let (taken, answer) = futures::channel::oneshot::channel::<Option<Function>>();
+    // Called with the lock, or null when it is held elsewhere; the lock is held until the
+    // returned promise settles, that is until `release` is called.
+    let callback = wasm_bindgen::closure::Closure::once_into_js(move |lock: JsValue| -> Promise {
+        let mut taken = Some(taken);
+        if lock.is_null() {
+            let _ = taken.take().map(|t| t.send(None));
+            return Promise::resolve(&JsValue::UNDEFINED);
+        }
+        Promise::new(&mut |release, _| {
+            let _ = taken.take().map(|t| t.send(Some(release)));
+        })
+    });
+    let options = js_sys::Object::new();
+    let _ = Reflect::set(&options, &"ifAvailable".into(), &JsValue::TRUE);
+    request.call3(&locks, &name.into(), &options, &callback).ok()?;
+    answer.await.ok().flatten()
+}

@@ -9,12 +9,18 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use super::backend;
-use super::browser::{now_ms, sleep_ms};
+use super::browser::{now_ms, sleep_ms, try_lock};
 use super::storage;
 use super::worker::{self, READY};
+use crate::checkpoint::RunIdentity;
 use crate::data::Corpus;
 use crate::session::protocol::{BackendChoice, Command, Event};
-use crate::session::{Backend, Clock, Devices, Outbox, RunStore, SavedRun, Session, StoreError};
+use crate::session::{
+    Backend, Clock, Devices, Outbox, RunStore, SavedRun, Session, StoreError, TrainingLock,
+};
+
+/// The Web Lock a tab holds while it trains.
+const TRAINING_LOCK: &str = "gptlab-training";
 
 /// Longest stretch of training between two looks at the page's messages.
 const SLICE_MS: f64 = 50.0;
@@ -31,7 +37,7 @@ pub fn serve_training() {
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
-    spawn_local(serve(Session::new(), BrowserEffects { scope: scope.clone() }, commands));
+    spawn_local(serve(Session::new(), BrowserEffects { scope: scope.clone(), release: None }, commands));
     let _ = scope.post_message(&READY.into());
 }
 
@@ -60,9 +66,12 @@ async fn serve(mut session: Session, mut fx: BrowserEffects, mut commands: Unbou
 }
 
 /// The session's effects in a worker: `performance.now()`, `postMessage` to the page, the
-/// Cache API for the autosave, and the browser's WebGPU or the CPU.
+/// Cache API for the autosave, a Web Lock shared by the page's tabs, and the browser's WebGPU or
+/// the CPU.
 struct BrowserEffects {
     scope: DedicatedWorkerGlobalScope,
+    /// Gives back the training lock, while this worker holds it.
+    release: Option<js_sys::Function>,
 }
 
 impl Clock for BrowserEffects {
@@ -78,12 +87,32 @@ impl Outbox for BrowserEffects {
 }
 
 impl RunStore for BrowserEffects {
-    async fn save(&mut self, checkpoint: &[u8], corpus: Option<&Corpus>) -> Result<(), StoreError> {
-        storage::save_run(checkpoint, corpus).await.map_err(|e| StoreError(e.to_string()))
+    async fn save(
+        &mut self,
+        run: &RunIdentity,
+        checkpoint: &[u8],
+        corpus: Option<&Corpus>,
+    ) -> Result<(), StoreError> {
+        storage::save_run(run, checkpoint, corpus).await.map_err(|e| StoreError(e.to_string()))
     }
 
     async fn load(&mut self) -> Result<Option<SavedRun>, StoreError> {
         storage::load_run().await.map_err(|e| StoreError(e.to_string()))
+    }
+}
+
+impl TrainingLock for BrowserEffects {
+    async fn acquire(&mut self) -> bool {
+        if self.release.is_none() {
+            self.release = try_lock(TRAINING_LOCK).await;
+        }
+        self.release.is_some()
+    }
+
+    fn release(&mut self) {
+        if let Some(release) = self.release.take() {
+            let _ = release.call0(&wasm_bindgen::JsValue::NULL);
+        }
     }
 }
 

@@ -139,3 +139,33 @@ test('a page out on the web ignores ?hf_hub= and plain-http links to this machin
   assert.deepEqual(expected(page.problems), [], 'a page without the Cache API (not a secure context) works');
   await page.context().close();
 });
+
+test('a second tab is told that the first is training; each run keeps its own autosave', async () => {
+  const context = await env.browser.newContext({ acceptDownloads: true });
+  const tab = async (steps) => {
+    const page = await openPage(context, `${env.server.url}/?backend=cpu&preset=tiny&steps=${steps}`);
+    await byTestId(page, 'backend').filter({ hasText: 'CPU' }).waitFor({ timeout: MINUTE });
+    await byTestId(page, 'eval-interval').fill('20');
+    return page;
+  };
+  const first = await tab(100_000);
+  await byTestId(first, 'train').click();
+  await byTestId(first, 'autosaved').filter({ hasText: 'autosaved at step' }).waitFor({ timeout: MINUTE });
+  const second = await tab(40);
+  await byTestId(second, 'train').click();
+  await byTestId(second, 'error').filter({ hasText: 'another tab of this page is training' }).waitFor({ timeout: MINUTE });
+  assert.equal(await byTestId(second, 'phase').textContent(), '', 'the second tab did not start');
+
+  await byTestId(first, 'stop').click();
+  await byTestId(first, 'phase').filter({ hasText: 'stopped' }).waitFor({ timeout: MINUTE });
+  await byTestId(second, 'train').click();
+  await byTestId(second, 'phase').filter({ hasText: 'done' }).waitFor({ timeout: 2 * MINUTE });
+  const saved = await second.evaluate(async () => {
+    const keys = await (await caches.open('gptlab-runs')).keys();
+    return keys.map((request) => request.url).filter((url) => url.includes('/autosave/runs/'));
+  });
+  assert.equal(saved.length, 2, `one autosave per run: ${saved}`);
+  assert.deepEqual(first.problems, []);
+  assert.deepEqual(second.problems, []);
+  await context.close();
+});

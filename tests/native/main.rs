@@ -1,5 +1,6 @@
 //! Native tests of the layers below the page, on burn's CPU backend.
 
+mod autosave;
 mod backend;
 mod checkpoint;
 mod choices;
@@ -17,6 +18,7 @@ mod session;
 mod tokenize;
 mod training;
 mod untrusted;
+mod world;
 
 use burn::prelude::*;
 use gptlab::model::{Gpt, GptConfig};

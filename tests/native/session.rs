@@ -1,209 +1,13 @@
 //! The training session's rules, on the CPU backend, driven as the training worker drives it:
 //! with a fake clock that a test moves, an in-memory run store and an outbox that records.
 
-use burn::prelude::*;
 use gptlab::checkpoint;
-use gptlab::data::{Corpus, arithmetic};
-use gptlab::session::protocol::{
-    BackendChoice, Command, DeviceInfo, Event, Job, JobOutput, Message, Phase, RunSpec, SampleSettings,
-};
-use gptlab::session::{
-    Backend, Clock, Devices, Outbox, RunStore, SavedRun, Session, StoreError, describe_saved_run, run_job,
-};
-use gptlab::tokenize::Tokenizer;
+use gptlab::session::protocol::{Command, Event, Job, JobOutput, Message, Phase, RunSpec, SampleSettings};
+use gptlab::session::{describe_saved_run, run_job};
 use gptlab::train::TrainConfig;
-use pollster::block_on;
 
 use super::small_config;
-
-/// Milliseconds the fake clock moves per step.
-const STEP_MS: f64 = 10.0;
-
-/// Everything around the session: a clock, the events it posted, the autosave.
-#[derive(Default)]
-struct World {
-    now: f64,
-    events: Vec<Event>,
-    saved: Option<SavedRun>,
-    /// The device's largest buffer: `None` for the CPU.
-    max_buffer_bytes: Option<u64>,
-}
-
-impl Clock for World {
-    fn now_ms(&self) -> f64 {
-        self.now
-    }
-}
-
-impl Outbox for World {
-    fn post(&mut self, event: Event) {
-        self.events.push(event);
-    }
-}
-
-impl RunStore for World {
-    async fn save(&mut self, checkpoint: &[u8], corpus: Option<&Corpus>) -> Result<(), StoreError> {
-        let corpus = corpus.cloned().or_else(|| self.saved.take().map(|s| s.corpus));
-        let corpus = corpus.ok_or_else(|| StoreError("a first save without its corpus".into()))?;
-        self.saved = Some(SavedRun { checkpoint: checkpoint.to_vec(), corpus });
-        Ok(())
-    }
-
-    async fn load(&mut self) -> Result<Option<SavedRun>, StoreError> {
-        Ok(self.saved.clone())
-    }
-}
-
-impl Devices for World {
-    async fn open(&mut self, _: BackendChoice) -> Backend {
-        let max_buffer_bytes = self.max_buffer_bytes;
-        let info = DeviceInfo { label: "CPU".into(), note: None, max_buffer_bytes, remembered_kernels: None };
-        Backend { device: Device::flex(), info }
-    }
-}
-
-impl World {
-    /// A world whose store holds `saved`.
-    fn with_save(saved: Option<SavedRun>) -> Self {
-        Self { saved, ..Self::default() }
-    }
-
-    /// Events posted since the last call.
-    fn take_events(&mut self) -> Vec<Event> {
-        std::mem::take(&mut self.events)
-    }
-
-    fn saved_step(&self) -> Option<usize> {
-        let saved = self.saved.as_ref()?;
-        Some(checkpoint::read_info(&saved.checkpoint).unwrap().training.step)
-    }
-}
-
-fn training(max_steps: usize, eval_interval: usize) -> TrainConfig {
-    TrainConfig {
-        batch_size: 4,
-        max_steps,
-        max_minutes: None,
-        learning_rate: 1e-2,
-        min_learning_rate: 1e-3,
-        warmup_steps: 2,
-        weight_decay: 0.01,
-        max_grad_norm: Some(1.0),
-        eval_batches: 1,
-        eval_interval,
-        seed: 5,
-    }
-}
-
-fn spec(train: TrainConfig) -> RunSpec {
-    RunSpec {
-        model: small_config(),
-        train,
-        tokenizer: Tokenizer::Bytes,
-        corpus: arithmetic::corpus(1, 1),
-        fine_tune: false,
-    }
-}
-
-/// A session on the CPU device.
-fn cpu_session(world: &mut World) -> Session {
-    let mut session = Session::new();
-    send(&mut session, world, Command::Init { backend: BackendChoice::Cpu });
-    session
-}
-
-fn send(session: &mut Session, world: &mut World, command: Command) {
-    block_on(session.handle(command, world));
-}
-
-/// A session training `train` on the CPU, its samples before training taken.
-fn started(world: &mut World, train: TrainConfig) -> Session {
-    let mut session = cpu_session(world);
-    send(&mut session, world, Command::Train(Box::new(spec(train))));
-    session
-}
-
-/// Takes `count` steps `ms` apart on the clock, or fewer if the run stops training first.
-fn steps(session: &mut Session, world: &mut World, count: usize, ms: f64) {
-    for _ in 0..count {
-        if !session.training() {
-            return;
-        }
-        world.now += ms;
-        block_on(session.step(world));
-    }
-}
-
-fn run_to_end(session: &mut Session, world: &mut World) {
-    steps(session, world, usize::MAX, STEP_MS);
-}
-
-/// The checkpoint a run offered when it ended.
-fn offered_checkpoint(events: &[Event]) -> Vec<u8> {
-    let offered =
-        events.iter().find_map(|e| if let Event::Checkpoint { bytes, .. } = e { Some(bytes) } else { None });
-    offered.expect("a checkpoint was offered").clone()
-}
-
-/// A short run's checkpoint.
-fn trained_checkpoint() -> Vec<u8> {
-    let mut world = World::default();
-    let mut session = started(&mut world, training(4, 4));
-    run_to_end(&mut session, &mut world);
-    offered_checkpoint(&world.events)
-}
-
-/// A session fine-tuning the model in `file`. Runs that must take the same steps start from one
-/// file: a fresh model's initialisation draws from the CPU device's generator, which the tests
-/// running beside this one share.
-fn fine_tuning(world: &mut World, file: &[u8], train: TrainConfig) -> Session {
-    let mut session = cpu_session(world);
-    send(&mut session, world, Command::Load { file_name: "base.safetensors".into(), bytes: file.to_vec() });
-    send(&mut session, world, Command::Train(Box::new(RunSpec { fine_tune: true, ..spec(train) })));
-    session
-}
-
-/// Every training loss the events report, by step.
-fn losses(events: &[Event]) -> Vec<(usize, f32)> {
-    events
-        .iter()
-        .flat_map(|e| if let Event::Progress { losses, .. } = e { losses.clone() } else { vec![] })
-        .collect()
-}
-
-fn phases(events: &[Event]) -> Vec<Phase> {
-    events.iter().filter_map(|e| if let Event::Phase(p) = e { Some(*p) } else { None }).collect()
-}
-
-fn autosaves(events: &[Event]) -> Vec<usize> {
-    events.iter().filter_map(|e| if let Event::Autosaved { step } = e { Some(*step) } else { None }).collect()
-}
-
-fn errors(events: &[Event]) -> Vec<String> {
-    events
-        .iter()
-        .filter_map(|e| if let Event::Error { message } = e { Some(message.clone()) } else { None })
-        .collect()
-}
-
-/// An event's kind and the figure that places it, e.g. `Validation@4`.
-fn outline(event: &Event) -> String {
-    match event {
-        Event::Ready(_) => "Ready".into(),
-        Event::Started { step, .. } => format!("Started@{step}"),
-        Event::Phase(phase) => format!("{phase:?}"),
-        Event::Samples { after, .. } => (if *after { "SamplesAfter" } else { "SamplesBefore" }).into(),
-        Event::Progress { step, .. } => format!("Progress@{step}"),
-        Event::Validation { step, .. } => format!("Validation@{step}"),
-        Event::Autosaved { step } => format!("Autosaved@{step}"),
-        Event::Checkpoint { .. } => "Checkpoint".into(),
-        Event::Loaded { .. } => "Loaded".into(),
-        Event::Export { .. } => "Export".into(),
-        Event::Generation { done, .. } => format!("Generation(done: {done})"),
-        Event::Candidates { .. } => "Candidates".into(),
-        Event::Error { .. } => "Error".into(),
-    }
-}
+use super::world::*;
 
 #[test]
 fn a_run_posts_its_events_in_the_documented_order() {
@@ -312,7 +116,7 @@ fn a_loss_that_is_not_a_number_stops_the_run_and_keeps_the_last_good_save() {
         "no checkpoint of a broken model"
     );
     // The save holds weights that still evaluate to a number.
-    let saved = world.saved.clone().unwrap();
+    let saved = world.saved().unwrap();
     let info = checkpoint::read_info(&saved.checkpoint).unwrap();
     assert!(info.training.validation_loss.is_some_and(f32::is_finite));
     assert!((2..8).contains(&kept));
@@ -354,14 +158,14 @@ fn a_run_resumed_from_its_save_takes_the_identical_next_steps() {
     let mut original = started(&mut world, training(8, 4));
     steps(&mut original, &mut world, 4, STEP_MS);
     send(&mut original, &mut world, Command::Pause);
-    let save = world.saved.clone();
+    let paused = world.store.borrow().clone();
     let before = losses(&world.events);
     send(&mut original, &mut world, Command::Continue);
     run_to_end(&mut original, &mut world);
     let expected = losses(&world.events);
 
     // Another session (a reloaded page) with the store as the pause left it.
-    let mut world = World::with_save(save);
+    let mut world = World::with_store(&paused);
     let mut resumed = cpu_session(&mut world);
     send(&mut resumed, &mut world, Command::ResumeSaved);
     let Some(Event::Started { step, history, .. }) =
@@ -454,7 +258,7 @@ fn a_resumed_or_fine_tuned_run_is_held_to_the_gpus_buffers_too() {
     let mut world = World::default();
     let mut session = started(&mut world, training(8, 4));
     steps(&mut session, &mut world, 4, STEP_MS);
-    let mut elsewhere = World { saved: world.saved.clone(), ..small_gpu() };
+    let mut elsewhere = World { max_buffer_bytes: Some(10_000), ..World::with_store(&world.store.borrow()) };
     let mut resumed = cpu_session(&mut elsewhere);
     send(&mut resumed, &mut elsewhere, Command::ResumeSaved);
     assert!(errors(&elsewhere.events).pop().expect("refused").contains("buffer for its logits"));
@@ -535,7 +339,7 @@ fn a_saved_run_is_described_for_the_offer_to_resume_it() {
     let mut world = World::default();
     let mut session = started(&mut world, training(8, 4));
     steps(&mut session, &mut world, 4, STEP_MS);
-    let summary = describe_saved_run(&world.saved.as_ref().unwrap().checkpoint).unwrap();
+    let summary = describe_saved_run(&world.saved().unwrap().checkpoint).unwrap();
     assert_eq!(summary.step, 4);
     assert!(summary.description.starts_with("step 4 of 8, 2 layers × 32 wide, on arithmetic"), "{summary:?}");
     assert_eq!(describe_saved_run(b"not a checkpoint"), None);
