@@ -53,8 +53,10 @@ if [ "${1:-}" = "--browser-tests" ]; then
   fi
   # Chromium for the browser tests; Mesa's lavapipe gives native wgpu a Vulkan device without a GPU.
   apt_install chromium mesa-vulkan-drivers libvulkan1
-  if [ ! -d "$root/tests/e2e/node_modules" ]; then
+  # Installed again whenever the lock file changes (a copy of it marks what is installed).
+  e2e="$root/tests/e2e"
+  if ! cmp -s "$e2e/package-lock.json" "$e2e/node_modules/.installed-lock.json"; then
     step "installing the browser test packages (npm)"
-    (cd "$root/tests/e2e" && npm ci --no-audit --no-fund)
+    (cd "$e2e" && npm ci --no-audit --no-fund && cp package-lock.json node_modules/.installed-lock.json)
   fi
 fi

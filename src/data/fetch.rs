@@ -1,6 +1,8 @@
 //! The one service the data layer needs from outside: HTTP GETs. The page implements it with the
 //! browser's `fetch` and its cache; native tests with recorded responses.
 
+use std::ops::Range;
+
 use crate::format;
 
 /// The most a document (the Hub's JSON answers, a `tokenizer.json`) may take.
@@ -9,13 +11,14 @@ pub const MAX_DOCUMENT_BYTES: u64 = 50_000_000;
 /// in memory, and a browser tab has a few GB for everything.
 pub const MAX_FILE_BYTES: u64 = 1_000_000_000;
 
-/// A GET, of a whole resource or of its first bytes.
+/// A GET, of a whole resource or of a range of its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
     pub url: String,
-    /// Ask for only this many bytes from the start (`Range: bytes=0-{n-1}`). A server may ignore
-    /// that and send everything; the caller cuts what it does not need.
-    pub first_bytes: Option<u64>,
+    /// Ask for only these bytes (`Range: bytes={start}-{end - 1}`, one range, which browsers
+    /// send to other sites without asking first). A server may ignore that and send everything
+    /// (200 rather than 206); the caller then cuts what it needs.
+    pub range: Option<Range<u64>>,
     /// Refuse a body larger than this: by its declared length before anything is read, or as
     /// it streams in past it.
     pub max_bytes: u64,
@@ -24,12 +27,22 @@ pub struct Request {
 impl Request {
     /// A whole document, up to `MAX_DOCUMENT_BYTES`.
     pub fn whole(url: impl Into<String>) -> Self {
-        Self { url: url.into(), first_bytes: None, max_bytes: MAX_DOCUMENT_BYTES }
+        Self { url: url.into(), range: None, max_bytes: MAX_DOCUMENT_BYTES }
     }
 
     /// A whole file, up to `MAX_FILE_BYTES`.
     pub fn file(url: impl Into<String>) -> Self {
         Self { max_bytes: MAX_FILE_BYTES, ..Self::whole(url) }
+    }
+
+    /// `range` of a file.
+    pub fn file_range(url: impl Into<String>, range: Range<u64>) -> Self {
+        Self { range: Some(range), ..Self::file(url) }
+    }
+
+    /// The `Range` header's value: `bytes=a-b`, both ends included.
+    pub fn range_header(&self) -> Option<String> {
+        self.range.as_ref().map(|r| format!("bytes={}-{}", r.start, r.end.saturating_sub(1).max(r.start)))
     }
 }
 

@@ -1,13 +1,13 @@
 //! The Hugging Face Hub and its dataset viewer: URLs, the JSON they answer, and GETs that retry
 //! what is worth retrying and explain what is not.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::fetch::{Fetch, FetchError, OnProgress, Request, Response};
 
 /// Where the Hub and the dataset viewer live. Tests point both at a local fixture server.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Endpoints {
     pub hub: String,
     pub viewer: String,

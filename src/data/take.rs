@@ -1,15 +1,17 @@
 //! Taking text from a Hub dataset: some rows of a column through the dataset viewer (its `/rows`
 //! pages for small takes, its Parquet files for the rest), or the start of a plain-text file.
 
-use std::ops::ControlFlow;
+use std::ops::{ControlFlow, Range};
 
-use super::fetch::{Fetch, Request};
-use super::hub::{self, Endpoints, HubError, MAX_ROWS_PER_REQUEST, ParquetFiles, Rows};
-use super::parquet::{self, ParquetError};
+use serde::{Deserialize, Serialize};
+
+use super::fetch::{Fetch, Request, Response};
+use super::hub::{self, Endpoints, HubError, MAX_ROWS_PER_REQUEST, ParquetFile, ParquetFiles, Rows};
+use super::parquet::{self, ParquetError, RangedFile};
 use super::{Corpus, MAX_TEXT_BYTES};
 
 /// How much text to take.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum Amount {
     /// About this many bytes of UTF-8 text: whole rows or lines until the next would pass it.
     Bytes(u64),
@@ -30,7 +32,7 @@ impl Amount {
 pub const MAX_ROWS_BY_PAGE: usize = 1000;
 
 /// Where the text comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Source {
     /// A text column of a split, through the dataset viewer.
     Viewer(SplitColumn),
@@ -39,7 +41,7 @@ pub enum Source {
 }
 
 /// A column of one split of one config of a dataset.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SplitColumn {
     pub dataset: String,
     pub config: String,
@@ -75,7 +77,7 @@ impl Source {
 }
 
 /// How a take is going: bytes of the current download, rows kept so far.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Progress {
     pub bytes: u64,
     pub total_bytes: Option<u64>,
@@ -194,8 +196,7 @@ impl<F: Fetch> Taker<'_, F> {
         Ok(kept.rows)
     }
 
-    /// Rows from the split's Parquet files, downloaded whole one after another until the take
-    /// is full.
+    /// Rows from the split's Parquet files, one after another until the take is full.
     async fn parquet(&mut self, source: &SplitColumn, amount: Amount) -> Result<Vec<String>, TakeError> {
         let what = format!("dataset {}", source.dataset);
         let listing: ParquetFiles =
@@ -206,25 +207,76 @@ impl<F: Fetch> Taker<'_, F> {
         }
         let mut kept = Kept::new(amount);
         for file in files {
-            let rows = kept.rows.len();
-            let progress = &mut *self.progress;
-            let mut report = |bytes, total: Option<u64>| {
-                progress(Progress { bytes, total_bytes: total.or(Some(file.size)), rows });
-            };
             let what = format!("{what}, file {}", file.filename);
-            let response = hub::get(self.fetch, &Request::file(&file.url), &what, &mut report).await?;
-            parquet::for_each_text(response.body, &source.column, |text| kept.push(text.unwrap_or_default()))
-                .map_err(|error| TakeError::Parquet { what, error })?;
-            (self.progress)(Progress {
-                bytes: file.size,
-                total_bytes: Some(file.size),
-                rows: kept.rows.len(),
-            });
+            self.parquet_file(&file, &source.column, &what, &mut kept).await?;
             if kept.full() {
                 break;
             }
         }
         Ok(kept.rows)
+    }
+
+    /// Rows of one Parquet file: its footer first, then the column's chunk of one row group
+    /// after another until the take is full, each by a `Range` request. A server that ignores
+    /// ranges sends the whole file at the first request; it is read as it is.
+    async fn parquet_file(
+        &mut self,
+        file: &ParquetFile,
+        column: &str,
+        what: &str,
+        kept: &mut Kept,
+    ) -> Result<(), TakeError> {
+        let decoded = |error| TakeError::Parquet { what: what.to_string(), error };
+        let mut ranged = RangedFile::new(file.size);
+        let mut fetched = 0;
+        while let Some(range) = ranged.next_footer_range().map_err(decoded)? {
+            let response = self.file_range(file, range.clone(), &mut fetched, what, kept.rows.len()).await?;
+            if response.status != 206 {
+                parquet::for_each_text(response.body, column, |text| kept.push(text.unwrap_or_default()))
+                    .map_err(decoded)?;
+                self.report(fetched, file.size, kept);
+                return Ok(());
+            }
+            ranged.add(range.start, response.body);
+        }
+        for (group, range) in ranged.chunk_ranges(column).map_err(decoded)?.into_iter().enumerate() {
+            if !ranged.has(&range) {
+                let response =
+                    self.file_range(file, range.clone(), &mut fetched, what, kept.rows.len()).await?;
+                ranged.add(range.start, response.body);
+            }
+            let each = |text: Option<&str>| kept.push(text.unwrap_or_default());
+            let flow = ranged.for_each_text_in(group, column, each).map_err(decoded)?;
+            self.report(fetched, file.size, kept);
+            if flow.is_break() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reports the rows kept once a file's bytes so far are decoded.
+    fn report(&mut self, fetched: u64, size: u64, kept: &Kept) {
+        (self.progress)(Progress { bytes: fetched, total_bytes: Some(size), rows: kept.rows.len() });
+    }
+
+    /// `range` of a Parquet file, reporting the bytes fetched of it so far.
+    async fn file_range(
+        &mut self,
+        file: &ParquetFile,
+        range: Range<u64>,
+        fetched: &mut u64,
+        what: &str,
+        rows: usize,
+    ) -> Result<Response, TakeError> {
+        let before = *fetched;
+        let progress = &mut *self.progress;
+        let total_bytes = Some(file.size);
+        let mut report = |bytes: u64, _| progress(Progress { bytes: before + bytes, total_bytes, rows });
+        let response =
+            hub::get(self.fetch, &Request::file_range(&file.url, range), what, &mut report).await?;
+        *fetched += response.body.len() as u64;
+        Ok(response)
     }
 
     /// Lines from the start of a text file: a byte amount asks the server for just that much.
@@ -238,7 +290,11 @@ impl<F: Fetch> Taker<'_, F> {
             Amount::Bytes(b) => Some(b.min(MAX_TEXT_BYTES)),
             Amount::Rows(_) => None,
         };
-        let request = Request { first_bytes, ..Request::file(self.endpoints.raw_file(dataset, path)) };
+        let url = self.endpoints.raw_file(dataset, path);
+        let request = match first_bytes {
+            Some(n) => Request::file_range(url, 0..n),
+            None => Request::file(url),
+        };
         let what = format!("file {path} of dataset {dataset}");
         let progress = &mut *self.progress;
         let mut report = |bytes, total| progress(Progress { bytes, total_bytes: total, rows: 0 });

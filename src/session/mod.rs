@@ -15,6 +15,7 @@
 mod card;
 pub mod effects;
 mod error;
+mod jobs;
 mod models;
 pub mod protocol;
 mod run;
@@ -26,8 +27,8 @@ use burn::prelude::*;
 pub use card::{SavedRunSummary, describe_saved_run, model_card};
 pub use effects::{Backend, Clock, Devices, Effects, Outbox, RunStore, SavedRun, StoreError, TrainingLock};
 pub use error::SessionError;
+pub use jobs::run_job;
 pub use protocol::{Command, Event, Phase};
-pub use sampling::run_job;
 
 use crate::checkpoint::CheckpointInfo;
 use crate::model::Gpt;

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::History;
 use crate::data::Corpus;
+use crate::data::hub::Endpoints;
+use crate::data::take::{Amount, Progress, Source};
 use crate::model::GptConfig;
 use crate::tokenize::Tokenizer;
 use crate::train::TrainConfig;
@@ -216,11 +218,23 @@ pub enum Event {
     },
 }
 
-/// Work for the job worker: single long calls that cannot yield, kept off the page's thread.
+/// Work for a job worker, one job per worker, kept off the page's thread: single long calls that
+/// cannot yield, and a corpus taken from the Hub (downloaded and decoded there). Cancelling a job
+/// ends its worker.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Job {
     TrainBpe { text: String, vocab_size: usize },
     CountTokens { text: String, tokenizer: Tokenizer },
+    TakeCorpus(Box<TakeRequest>),
+}
+
+/// A corpus to take from a Hub dataset (see `data::take::corpus`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TakeRequest {
+    pub endpoints: Endpoints,
+    pub source: Source,
+    pub validation_split: Option<String>,
+    pub amount: Amount,
 }
 
 /// What a job gave back.
@@ -228,10 +242,18 @@ pub enum Job {
 pub enum JobOutput {
     Tokenizer(Tokenizer),
     TokenCount(usize),
+    Corpus(Corpus),
 }
 
-/// The job worker's answer: its output, or why it failed.
+/// A job's answer: its output, or why it failed.
 pub type JobReply = Result<JobOutput, String>;
+
+/// What a job worker posts: progress while it works (a take reports it), then its reply.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum JobMessage {
+    Progress(Progress),
+    Reply(JobReply),
+}
 
 /// A message as it crosses: its JSON, and the bytes moved out of it.
 #[derive(Debug, Clone, PartialEq)]
@@ -296,4 +318,4 @@ impl Message for Event {
 
 impl Message for Job {}
 
-impl Message for JobReply {}
+impl Message for JobMessage {}

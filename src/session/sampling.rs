@@ -1,8 +1,8 @@
 //! What the session draws from a model: the fixed prompts before and after training, the
-//! sampling tool's streamed text, and the next-token bars. Also the job worker's jobs.
+//! sampling tool's streamed text, and the next-token bars.
 
 use super::effects::Effects;
-use super::protocol::{Event, Job, JobOutput, JobReply, Sample, SampleSettings};
+use super::protocol::{Event, Sample, SampleSettings};
 use super::{Session, SessionError};
 use crate::data::{Prompts, arithmetic};
 use crate::model::Gpt;
@@ -87,17 +87,4 @@ pub(super) async fn sample_prompts(
         samples.push(Sample { prompt: input.trim_start().to_string(), text: tokenizer.decode(&tokens) });
     }
     Ok(samples)
-}
-
-/// Carries out one of the job worker's jobs.
-pub fn run_job(job: Job) -> JobReply {
-    let done = match job {
-        Job::TrainBpe { text, vocab_size } => {
-            Tokenizer::train_bpe(&text, vocab_size).map(JobOutput::Tokenizer)
-        }
-        Job::CountTokens { text, tokenizer } => {
-            tokenizer.encode(&text).map(|ids| JobOutput::TokenCount(ids.len()))
-        }
-    };
-    done.map_err(|e| e.to_string())
 }

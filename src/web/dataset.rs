@@ -5,17 +5,19 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
-use web_sys::{AbortController, HtmlInputElement};
+use web_sys::HtmlInputElement;
 
 use super::browser::{read_file, yield_to_browser};
+use super::cancel::Canceller;
 use super::data_summary::{CacheLine, DataSummary};
-use super::fetch::BrowserFetch;
 use super::hub_picker::HubPicker;
+use super::job_worker::{self, JobError, JobHandle};
 use crate::data::choices::Choices;
-use crate::data::hub::{Endpoints, HubError};
-use crate::data::take::{self, Amount, Progress, TakeError};
+use crate::data::hub::Endpoints;
+use crate::data::take::{Amount, Progress};
 use crate::data::{Corpus, MAX_TEXT_BYTES};
 use crate::format;
+use crate::session::protocol::TakeRequest;
 use crate::tokenize::Tokenizer;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -41,7 +43,7 @@ pub fn DatasetPanel(
     let unit = RwSignal::new(Unit::Megabytes);
     let progress = RwSignal::new(None::<Progress>);
     let status = RwSignal::new(String::new());
-    let controller: StoredValue<Option<AbortController>, LocalStorage> = StoredValue::new_local(None);
+    let cancel = Canceller::new();
 
     let load = move |_| {
         let Some(source) = choices.with_untracked(Choices::source) else { return };
@@ -50,24 +52,21 @@ pub fn DatasetPanel(
             Unit::Megabytes => Amount::Bytes((size.get_untracked().max(0.001) * 1e6) as u64),
             Unit::Rows => Amount::Rows(size.get_untracked().max(1.0) as usize),
         };
-        let abort = AbortController::new().ok();
-        controller.set_value(abort.clone());
         error.set(None);
         loading.set(true);
         progress.set(Some(Progress::default()));
         status.set(format!("downloading {}…", source.describe()));
+        let request =
+            TakeRequest { endpoints: endpoints.get_value(), source, validation_split: validation, amount };
         spawn_local(async move {
-            let fetch = BrowserFetch::new(abort.map(|a| a.signal())).await;
-            let mut report = |p| progress.set(Some(p));
-            let endpoints = endpoints.get_value();
-            let taken =
-                take::corpus(&fetch, &endpoints, &source, validation.as_deref(), amount, &mut report).await;
+            // Downloaded and decoded in a worker: a large Parquet file never holds up the page.
+            let started = |handle: JobHandle| cancel.set(move || handle.cancel());
+            let taken = job_worker::take_corpus(request, started, |p| progress.set(Some(p))).await;
+            cancel.clear();
             status.set(String::new());
             match taken {
                 Ok(taken) => corpus.set(taken),
-                Err(TakeError::Hub(HubError::Cancelled)) => {
-                    status.set("cancelled; the data in use is unchanged".into())
-                }
+                Err(JobError::Cancelled) => status.set("cancelled; the data in use is unchanged".into()),
                 Err(e) => error.set(Some(e.to_string())),
             }
             loading.set(false);
@@ -98,8 +97,8 @@ pub fn DatasetPanel(
                 " "
                 <button data-testid="load-dataset" on:click=load
                     prop:disabled=move || disabled.get() || choices.with(|c| c.source().is_none())>"Load"</button>
-                <button data-testid="dataset-cancel" prop:disabled=move || !loading.get()
-                    on:click=move |_| if let Some(c) = controller.get_value() { c.abort() }>"Cancel"</button>
+                <button data-testid="dataset-cancel" prop:disabled=move || !cancel.active()
+                    on:click=move |_| cancel.cancel()>"Cancel"</button>
                 <LocalFile corpus=corpus error=error disabled=disabled />
             </p>
             <DownloadProgress progress=progress status=status />

@@ -55,17 +55,18 @@ impl BrowserFetch {
     }
 
     async fn download(&self, request: &Request, progress: OnProgress<'_>) -> Result<Response, FetchError> {
-        let window = web_sys::window().ok_or_else(|| FetchError::Network("no window".into()))?;
         let init = RequestInit::new();
         if let Some(signal) = &self.signal {
             init.set_signal(Some(signal));
         }
-        if let Some(n) = request.first_bytes {
+        if let Some(range) = request.range_header() {
             let headers = Headers::new().map_err(|e| self.failure(e))?;
-            headers.set("Range", &format!("bytes=0-{}", n.saturating_sub(1))).map_err(|e| self.failure(e))?;
+            headers.set("Range", &range).map_err(|e| self.failure(e))?;
             init.set_headers(&headers);
         }
-        let answer = JsFuture::from(window.fetch_with_str_and_init(&request.url, &init)).await;
+        // The page's `fetch` or a worker's: takes run in a job worker.
+        let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+        let answer = JsFuture::from(scope.fetch_with_str_and_init(&request.url, &init)).await;
         let response: JsResponse = answer.map_err(|e| self.failure(e))?.unchecked_into();
         let error_code = response.headers().get("x-error-code").ok().flatten();
         let total = response.headers().get("content-length").ok().flatten().and_then(|l| l.parse().ok());
@@ -146,11 +147,11 @@ impl Fetch for BrowserFetch {
 
 /// A cache key per URL and range (the Cache API ignores request headers such as `Range`).
 fn cache_key(request: &Request) -> String {
-    match request.first_bytes {
+    match &request.range {
         None => request.url.clone(),
-        Some(n) => {
+        Some(range) => {
             let separator = if request.url.contains('?') { '&' } else { '?' };
-            format!("{}{separator}gptlab-first-bytes={n}", request.url)
+            format!("{}{separator}gptlab-bytes={}-{}", request.url, range.start, range.end)
         }
     }
 }

@@ -1,14 +1,19 @@
 //! Work that would freeze the page runs in a job worker, one job per worker: single long calls
-//! into `tokenizers` that cannot yield (training a BPE, counting a large text's tokens).
+//! into `tokenizers` that cannot yield (training a BPE, counting a large text's tokens), and
+//! taking a corpus from the Hub (downloads, and Parquet decoding). Cancelling ends the worker.
 
-use js_sys::Promise;
+use futures::StreamExt;
+use futures::channel::mpsc::{self, UnboundedSender};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_futures::spawn_local;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent, Worker};
 
-use super::browser::{WebError, js_error};
+use super::browser::WebError;
+use super::fetch::BrowserFetch;
 use super::worker::{self, READY};
-use crate::session::protocol::{Job, JobOutput, JobReply};
+use crate::data::Corpus;
+use crate::data::take::Progress;
+use crate::session::protocol::{Job, JobMessage, JobOutput, TakeRequest};
 use crate::session::run_job;
 use crate::tokenize::Tokenizer;
 
@@ -22,62 +27,127 @@ pub enum JobError {
     Failed(String),
     #[error("the worker's answer is unreadable: {0}")]
     Unreadable(String),
+    #[error("cancelled")]
+    Cancelled,
 }
 
-/// Runs in the worker: answers one job with its reply.
+/// Runs in the worker: answers one job, with progress messages while it works.
 pub fn serve_jobs() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let reply_to = scope.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        let reply: JobReply =
-            worker::decode::<Job>(&event.data()).map_err(|e| e.to_string()).and_then(run_job);
-        let _ = worker::post(&reply_to, reply);
+        let job = worker::decode::<Job>(&event.data());
+        let reply_to = reply_to.clone();
+        spawn_local(async move {
+            let reply = match job {
+                Ok(job) => {
+                    let fetch = BrowserFetch::new(None).await;
+                    let mut report = |progress| drop(worker::post(&reply_to, JobMessage::Progress(progress)));
+                    run_job(job, &fetch, &mut report).await
+                }
+                Err(e) => Err(e.to_string()),
+            };
+            let _ = worker::post(&reply_to, JobMessage::Reply(reply));
+        });
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget(); // the worker lives for this one job
     let _ = scope.post_message(&READY.into());
 }
 
+/// A job running in its worker; `cancel` ends it at once.
+#[derive(Clone)]
+pub struct JobHandle {
+    worker: Worker,
+    inbox: UnboundedSender<Result<JobMessage, JobError>>,
+}
+
+impl JobHandle {
+    pub fn cancel(&self) {
+        self.worker.terminate();
+        let _ = self.inbox.unbounded_send(Err(JobError::Cancelled));
+    }
+}
+
+/// Runs `job` in a new worker, passing its progress to `on_progress`. `started` gets the handle
+/// that cancels it.
+pub async fn run(
+    job: Job,
+    started: impl FnOnce(JobHandle),
+    mut on_progress: impl FnMut(Progress),
+) -> Result<JobOutput, JobError> {
+    let worker = worker::start("job_worker")?;
+    let (inbox, mut messages) = mpsc::unbounded();
+    listen(&worker, job, inbox.clone());
+    started(JobHandle { worker: worker.clone(), inbox });
+    let outcome = loop {
+        match messages.next().await {
+            Some(Ok(JobMessage::Progress(progress))) => on_progress(progress),
+            Some(Ok(JobMessage::Reply(reply))) => break reply.map_err(JobError::Failed),
+            Some(Err(error)) => break Err(error),
+            None => break Err(JobError::Cancelled),
+        }
+    };
+    worker.terminate();
+    outcome
+}
+
+/// Sends `job` once the worker has loaded, and what it posts back, or its death, to `inbox`.
+fn listen(worker: &Worker, job: Job, inbox: UnboundedSender<Result<JobMessage, JobError>>) {
+    let target = worker.clone();
+    let sender = inbox.clone();
+    let mut job = Some(job);
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        let data = event.data();
+        let message = if worker::is_ready(&data) {
+            match job.take().map(|job| worker::post(&target, job)) {
+                Some(Err(error)) => Err(error.into()),
+                _ => return,
+            }
+        } else {
+            worker::decode::<JobMessage>(&data).map_err(|e| JobError::Unreadable(e.to_string()))
+        };
+        let _ = sender.unbounded_send(message);
+    });
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget(); // lives as long as the worker: a few hundred bytes per job
+    let on_error = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+        let _ = inbox.unbounded_send(Err(JobError::Failed(worker::error_message(&event))));
+    });
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    on_error.forget();
+}
+
 /// Trains a BPE on `text` in a worker; the page stays responsive meanwhile.
-pub async fn train_bpe(text: &str, vocab_size: usize) -> Result<Tokenizer, JobError> {
-    match run_in_worker(Job::TrainBpe { text: text.to_string(), vocab_size }).await? {
+pub async fn train_bpe(
+    text: &str,
+    vocab_size: usize,
+    started: impl FnOnce(JobHandle),
+) -> Result<Tokenizer, JobError> {
+    match run(Job::TrainBpe { text: text.to_string(), vocab_size }, started, |_| {}).await? {
         JobOutput::Tokenizer(tokenizer) => Ok(tokenizer),
-        other => Err(JobError::Unreadable(format!("{other:?}"))),
+        _ => Err(JobError::Unreadable("an answer to another job".into())),
     }
 }
 
 /// How many tokens `tokenizer` makes of `text`, counted in a worker.
 pub async fn count_tokens(tokenizer: &Tokenizer, text: &str) -> Result<usize, JobError> {
     let job = Job::CountTokens { text: text.to_string(), tokenizer: tokenizer.clone() };
-    match run_in_worker(job).await? {
+    match run(job, |_| {}, |_| {}).await? {
         JobOutput::TokenCount(count) => Ok(count),
-        other => Err(JobError::Unreadable(format!("{other:?}"))),
+        _ => Err(JobError::Unreadable("an answer to another job".into())),
     }
 }
 
-/// Starts a worker, sends it one job, and returns its answer.
-async fn run_in_worker(job: Job) -> Result<JobOutput, JobError> {
-    let worker = worker::start("job_worker")?;
-    JsFuture::from(next_message(&worker)).await.map_err(js_error)?; // ready
-    let answer = next_message(&worker);
-    worker::post(&worker, job)?;
-    let reply = JsFuture::from(answer).await.map_err(js_error);
-    worker.terminate();
-    let reply: JobReply = worker::decode(&reply?).map_err(|e| JobError::Unreadable(e.to_string()))?;
-    reply.map_err(JobError::Failed)
-}
-
-/// Resolves with the worker's next message, or rejects with its error.
-fn next_message(target: &Worker) -> Promise {
-    let target = target.clone();
-    Promise::new(&mut |resolve, reject| {
-        let on_message = Closure::once_into_js(move |event: MessageEvent| {
-            let _ = resolve.call1(&JsValue::NULL, &event.data());
-        });
-        let on_error = Closure::once_into_js(move |event: JsValue| {
-            let _ = reject.call1(&JsValue::NULL, &worker::error_message(&event).into());
-        });
-        target.set_onmessage(Some(on_message.unchecked_ref()));
-        target.set_onerror(Some(on_error.unchecked_ref()));
-    })
+/// A corpus taken from a Hub dataset in a worker: its downloads and Parquet decoding never hold
+/// up the page.
+pub async fn take_corpus(
+    request: TakeRequest,
+    started: impl FnOnce(JobHandle),
+    on_progress: impl FnMut(Progress),
+) -> Result<Corpus, JobError> {
+    match run(Job::TakeCorpus(Box::new(request)), started, on_progress).await? {
+        JobOutput::Corpus(corpus) => Ok(corpus),
+        _ => Err(JobError::Unreadable("an answer to another job".into())),
+    }
 }

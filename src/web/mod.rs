@@ -6,6 +6,7 @@
 mod app;
 mod backend;
 mod browser;
+mod cancel;
 mod chart;
 mod checkpoint;
 mod controls;

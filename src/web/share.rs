@@ -5,10 +5,12 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::browser::url_param;
+use super::cancel::Canceller;
 use super::link;
 use super::run::RunState;
 use super::training::Commands;
-use crate::data::hub::Endpoints;
+use crate::data::hub::{Endpoints, HubError};
+use crate::data::models::{LinkError, ModelError};
 use crate::format;
 use crate::session::protocol::Command;
 
@@ -20,21 +22,27 @@ pub fn SharePanel(
     #[prop(into)] busy: Signal<bool>,
 ) -> impl IntoView {
     let status = RwSignal::new(None::<String>);
+    let cancel = Canceller::new();
     let shared = url_param("checkpoint");
     if let Some(url) = shared.clone() {
-        spawn_local(load_link(url, state, status, commands));
+        spawn_local(load_link(url, state, status, cancel, commands));
     }
     let uploaded_to = RwSignal::new(shared.unwrap_or_default());
     let model_id = RwSignal::new("gptlab/tiny-gpt2".to_string());
     let import = move |_| {
         state.error.set(None);
-        spawn_local(import_gpt2(endpoints.get_value(), model_id.get_untracked(), state, status, commands));
+        let model_id = model_id.get_untracked();
+        spawn_local(import_gpt2(endpoints.get_value(), model_id, state, status, cancel, commands));
     };
     let has_model = move || state.download.with(Option::is_some) && !busy.get();
     view! {
         <section class="share">
             <h2>"Share"</h2>
-            {move || status.get().map(|text| view! { <p class="link-status">{text}</p> })}
+            {move || status.get().map(|text| view! {
+                <p class="link-status">{text} " "
+                    <button data-testid="share-cancel" on:click=move |_| cancel.cancel()>"Cancel"</button>
+                </p>
+            })}
             <p>
                 <button data-testid="export-hf" prop:disabled=move || !has_model()
                     on:click=move |_| commands.send(Command::ExportGpt2)>"Export for Hugging Face (GPT-2 zip)"</button>
@@ -64,14 +72,22 @@ pub fn SharePanel(
 }
 
 /// `?checkpoint=<URL>`: downloads the file and has the worker load it.
-async fn load_link(url: String, state: RunState, status: RwSignal<Option<String>>, commands: Commands) {
+async fn load_link(
+    url: String,
+    state: RunState,
+    status: RwSignal<Option<String>>,
+    cancel: Canceller,
+    commands: Commands,
+) {
     let mut progress = |bytes, total| {
         status.set(Some(format!("downloading the checkpoint: {}", format::progress(bytes, total))))
     };
-    match link::download(&url, &mut progress).await {
+    match link::download(&url, cancel.download(), &mut progress).await {
         Ok(shared) => commands.send(Command::Load { file_name: shared.file_name, bytes: shared.bytes }),
+        Err(LinkError::Hub(HubError::Cancelled)) => {}
         Err(e) => state.error.set(Some(e.to_string())),
     }
+    cancel.clear();
     status.set(None);
 }
 
@@ -81,20 +97,23 @@ async fn import_gpt2(
     model_id: String,
     state: RunState,
     status: RwSignal<Option<String>>,
+    cancel: Canceller,
     commands: Commands,
 ) {
     let model_id = model_id.trim().to_string();
     let mut progress = |file: &str, bytes, total| {
         status.set(Some(format!("downloading {file} of {model_id}: {}", format::progress(bytes, total))))
     };
-    match link::fetch_gpt2(&endpoints, &model_id, &mut progress).await {
+    match link::fetch_gpt2(&endpoints, &model_id, cancel.download(), &mut progress).await {
         Ok(files) => commands.send(Command::ImportGpt2 {
             model_id,
             config_json: files.config_json,
             tokenizer_json: files.tokenizer_json,
             model_safetensors: files.model_safetensors,
         }),
+        Err(ModelError::Hub(HubError::Cancelled)) => {}
         Err(e) => state.error.set(Some(e.to_string())),
     }
+    cancel.clear();
     status.set(None);
 }

@@ -4,11 +4,12 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::cancel::Canceller;
 use super::fetch::BrowserFetch;
-use super::job_worker;
+use super::job_worker::{self, JobError, JobHandle};
 use crate::data::Corpus;
-use crate::data::hub::Endpoints;
-use crate::data::models::pretrained_tokenizer;
+use crate::data::hub::{Endpoints, HubError};
+use crate::data::models::{ModelError, pretrained_tokenizer};
 use crate::tokenize::{MAX_BPE_VOCAB, MIN_BPE_VOCAB, Tokenizer};
 
 const DEFAULT_BPE_VOCAB: usize = 512;
@@ -34,6 +35,7 @@ pub fn TokenizerPanel(
     let kind = RwSignal::new(Kind::Bytes);
     let vocab_size = RwSignal::new(DEFAULT_BPE_VOCAB);
     let model_id = RwSignal::new("gpt2".to_string());
+    let cancel = Canceller::new();
     let choose = move |ev| {
         let chosen = match event_target_value(&ev).as_str() {
             "bpe" => Kind::Bpe,
@@ -50,11 +52,13 @@ pub fn TokenizerPanel(
         error.set(None);
         preparing.set(true);
         spawn_local(async move {
-            let fetch = BrowserFetch::new(None).await;
+            let fetch = BrowserFetch::new(cancel.download()).await;
             match pretrained_tokenizer(&fetch, &endpoints.get_value(), &model).await {
                 Ok(loaded) => tokenizer.set(loaded),
+                Err(ModelError::Hub(HubError::Cancelled)) => {}
                 Err(e) => error.set(Some(e.to_string())),
             }
+            cancel.clear();
             preparing.set(false);
         });
     };
@@ -63,10 +67,13 @@ pub fn TokenizerPanel(
         preparing.set(true);
         let text = corpus.with_untracked(|c| c.train.clone());
         spawn_local(async move {
-            match job_worker::train_bpe(&text, vocab_size.get_untracked()).await {
+            let started = |handle: JobHandle| cancel.set(move || handle.cancel());
+            match job_worker::train_bpe(&text, vocab_size.get_untracked(), started).await {
                 Ok(trained) => tokenizer.set(trained),
+                Err(JobError::Cancelled) => {}
                 Err(e) => error.set(Some(format!("training the tokenizer failed: {e}"))),
             }
+            cancel.clear();
             preparing.set(false);
         });
     };
@@ -100,6 +107,8 @@ pub fn TokenizerPanel(
                     <progress data-testid="tokenizer-progress"></progress> " training in the background…"
                 </Show>
             </Show>
+            <button data-testid="tokenizer-cancel" prop:disabled=move || !cancel.active()
+                on:click=move |_| cancel.cancel()>"Cancel"</button>
             <span class="in-use" data-testid="tokenizer-in-use">{move || tokenizer.with(Tokenizer::describe)}</span>
             <TokenView tokenizer=tokenizer />
         </section>

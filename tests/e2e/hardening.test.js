@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { pageAndBrowser, openPage, byTestId, launch, withMetadata } from './harness.js';
 import { startHubServer } from './hub-server.js';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 
 const MINUTE = 60_000;
 const env = pageAndBrowser();
@@ -23,6 +24,12 @@ async function hostileServer() {
       // Says 5 GB, sends a little, and keeps the connection open.
       res.writeHead(200, { ...cors, 'content-length': String(5e9) });
       return res.write(Buffer.alloc(1 << 16));
+    }
+    if (req.url.includes('/slow/')) {
+      // A kilobyte every half second, for as long as the page reads.
+      res.writeHead(200, cors);
+      const timer = setInterval(() => res.write(Buffer.alloc(1024, 0x20)), 500);
+      return res.on('close', () => clearInterval(timer));
     }
     if (req.url.endsWith('/tokenizer.json')) {
       // Streams without a declared length until the page stops reading.
@@ -168,4 +175,115 @@ test('a second tab is told that the first is training; each run keeps its own au
   assert.deepEqual(first.problems, []);
   assert.deepEqual(second.problems, []);
   await context.close();
+});
+
+/** A Parquet file of about `megabytes` MB of made-up words, in row groups of 4,000 rows. */
+function largeParquet(megabytes) {
+  let seed = 7;
+  const random = () => { seed = (seed * 48271) % 2147483647; return seed; };
+  const word = () => Array.from({ length: 3 + (random() % 6) }, () => String.fromCharCode(97 + (random() % 26))).join('');
+  const rows = [];
+  for (let size = 0; size < megabytes * 1.4e6;) {
+    const row = Array.from({ length: 150 }, word).join(' ');
+    rows.push(row);
+    size += row.length;
+  }
+  return Buffer.from(parquetWriteBuffer({ columnData: [{ name: 'text', data: rows, type: 'STRING' }], rowGroupSize: 4_000 }));
+}
+
+/** The viewer and the Hub for one dataset of one Parquet file, with single byte ranges. */
+async function oneFileHub(file) {
+  const served = { parquet: [] };
+  const server = createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    const json = (body) => res.writeHead(200, { 'access-control-allow-origin': '*', 'content-type': 'application/json' })
+      .end(JSON.stringify(body));
+    const dataset = 'gptlab/large';
+    if (url.pathname === '/viewer/splits') return json({ splits: [{ dataset, config: 'default', split: 'train' }] });
+    if (url.pathname === '/viewer/info') {
+      return json({ dataset_info: { features: { text: { dtype: 'string', _type: 'Value' } } } });
+    }
+    if (url.pathname === '/viewer/parquet') {
+      const fileUrl = `http://${req.headers.host}/files/0000.parquet`;
+      return json({ parquet_files: [{ dataset, config: 'default', split: 'train', url: fileUrl, filename: '0000.parquet', size: file.length }] });
+    }
+    if (url.pathname === '/files/0000.parquet') {
+      const range = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
+      const [start, end] = range ? [Number(range[1]), Math.min(Number(range[2]), file.length - 1)] : [0, file.length - 1];
+      served.parquet.push({ range: req.headers.range ?? null, bytes: end - start + 1 });
+      const headers = { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'Content-Range, Content-Length' };
+      if (range) headers['content-range'] = `bytes ${start}-${end}/${file.length}`;
+      return res.writeHead(range ? 206 : 200, headers).end(file.subarray(start, end + 1));
+    }
+    res.writeHead(404, { 'access-control-allow-origin': '*' }).end('{"error":"not found"}');
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const url = `http://127.0.0.1:${server.address().port}`;
+  return { served, hub: `${url}/hub`, viewer: `${url}/viewer`, close: () => server.close() };
+}
+
+test('a 1 MB take of a 50 MB Parquet file reads its footer and one row group, off the page thread', async (t) => {
+  const file = largeParquet(50);
+  assert.ok(file.length > 45e6, `${file.length} bytes`);
+  const hub = await oneFileHub(file);
+  t.after(() => hub.close());
+  const page = await cpuPage(`hf_hub=${encodeURIComponent(hub.hub)}&hf_viewer=${encodeURIComponent(hub.viewer)}`);
+  await page.evaluate(() => {
+    window.longTasks = [];
+    new PerformanceObserver((list) => window.longTasks.push(...list.getEntries().map((e) => Math.round(e.duration))))
+      .observe({ type: 'longtask', buffered: false });
+  });
+  await byTestId(page, 'dataset-id').fill('gptlab/large');
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="dataset-column"] option')].some((o) => o.value === 'text'),
+    null, { timeout: MINUTE });
+  await byTestId(page, 'dataset-size').fill('1');
+  await byTestId(page, 'load-dataset').click();
+  await page.locator('.dataset .in-use b').filter({ hasText: 'gptlab/large' }).waitFor({ timeout: MINUTE });
+  const fetched = hub.served.parquet.reduce((sum, r) => sum + r.bytes, 0);
+  assert.ok(hub.served.parquet.every((r) => r.range), `every request a range: ${JSON.stringify(hub.served.parquet)}`);
+  assert.ok(fetched < file.length / 5, `${fetched} of ${file.length} bytes`);
+  const longTasks = await page.evaluate(() => window.longTasks);
+  assert.ok(longTasks.every((ms) => ms <= 200), `tasks of ${longTasks} ms`);
+  assert.deepEqual(await byTestId(page, 'error').allTextContents(), []);
+  assert.deepEqual(expected(page.problems), []);
+  await page.context().close();
+});
+
+test('Cancel stops a link download, a Hub import, a tokenizer download and BPE training', async (t) => {
+  const server = await hostileServer();
+  t.after(() => server.close());
+  const link = `${server.url}/slow/model.safetensors`;
+  const page = await cpuPage(`hf_hub=${encodeURIComponent(`${server.url}/hub`)}&checkpoint=${encodeURIComponent(link)}`);
+  const cancelled = async (button, what) => {
+    await byTestId(page, button).and(page.locator(':enabled')).waitFor({ timeout: MINUTE });
+    await byTestId(page, button).click();
+    await page.waitForFunction((id) => !document.querySelector(`[data-testid="${id}"]`) || document.querySelector(`[data-testid="${id}"]`).disabled,
+      button, { timeout: MINUTE });
+    assert.deepEqual(await byTestId(page, 'error').allTextContents(), [], `${what}: cancelling is no error`);
+  };
+  await cancelled('share-cancel', 'the link');
+  assert.equal(await byTestId(page, 'model-card').count(), 0);
+
+  await byTestId(page, 'import-hf-model-id').fill('gptlab/slow');
+  await byTestId(page, 'import-hf').click();
+  await cancelled('share-cancel', 'the import');
+
+  await byTestId(page, 'tokenizer-kind').selectOption('pretrained');
+  await byTestId(page, 'tokenizer-model-id').fill('gptlab/slow');
+  await byTestId(page, 'load-tokenizer').click();
+  await cancelled('tokenizer-cancel', 'the tokenizer');
+  assert.match(await byTestId(page, 'tokenizer-in-use').textContent(), /bytes/);
+
+  // BPE training on 2 MB of made-up words: seconds of work, stopped at once.
+  const words = Array.from({ length: 400_000 }, (_, i) => `w${(i * 7919) % 20011}`).join(' ');
+  await byTestId(page, 'dataset-file').setInputFiles({ name: 'words.txt', mimeType: 'text/plain', buffer: Buffer.from(words) });
+  await page.locator('.dataset .in-use b').filter({ hasText: 'words.txt' }).waitFor({ timeout: MINUTE });
+  await byTestId(page, 'tokenizer-kind').selectOption('bpe');
+  await byTestId(page, 'vocab-size').fill('4000');
+  await byTestId(page, 'train-tokenizer').click();
+  await cancelled('tokenizer-cancel', 'BPE training');
+  assert.match(await byTestId(page, 'tokenizer-in-use').textContent(), /bytes/, 'the tokenizer in use is unchanged');
+  assert.equal(await byTestId(page, 'train').isEnabled(), true);
+  assert.deepEqual(expected(page.problems), []);
+  await page.context().close();
 });

@@ -6,11 +6,11 @@ use std::collections::VecDeque;
 use gptlab::data::Corpus;
 use gptlab::data::fetch::FetchError;
 use gptlab::data::hub::{self, ConfigInfo, Endpoints, HubError, ParquetFiles, Rows, Splits};
-use gptlab::data::parquet::{ParquetError, for_each_text};
+use gptlab::data::parquet::{self, ParquetError, for_each_text};
 use gptlab::data::take::{self, Amount, Progress, Source, SplitColumn, TakeError};
 use pollster::block_on;
 
-use super::recorded::{Recorded, endpoints, fixture, ok, status};
+use super::recorded::{BASE, Recorded, endpoints, fixture, ok, status};
 
 const STORIES: &str = "gptlab/tiny-stories";
 const TEXT_REPO: &str = "gptlab/little-text";
@@ -223,6 +223,101 @@ fn a_byte_take_reads_parquet_files_until_it_has_enough() {
     assert_eq!(all[..small.len()], small[..]);
 }
 
+/// A Parquet file of `rows` rows of about a kilobyte of text in row groups of `group_rows`, with
+/// `padding` bytes of key-value metadata to make its footer that much larger.
+fn large_parquet(rows: usize, group_rows: usize, padding: usize) -> Vec<u8> {
+    use ::parquet::arrow::ArrowWriter;
+    use ::parquet::file::metadata::KeyValue;
+    use ::parquet::file::properties::WriterProperties;
+    use arrow_array::{ArrayRef, RecordBatch, StringArray};
+    use std::sync::Arc;
+    let texts = (0..rows).map(|i| {
+        format!(
+            "row {i}: {}",
+            (0..150).map(|w| format!("w{}", (i * 31 + w * 7) % 997)).collect::<Vec<_>>().join(" ")
+        )
+    });
+    let column: ArrayRef = Arc::new(StringArray::from_iter_values(texts));
+    let batch = RecordBatch::try_from_iter([("text", column)]).unwrap();
+    let properties = WriterProperties::builder()
+        .set_max_row_group_row_count(Some(group_rows))
+        .set_key_value_metadata(Some(vec![KeyValue::new("padding".into(), "x".repeat(padding))]))
+        .build();
+    let mut bytes = Vec::new();
+    let mut writer = ArrowWriter::try_new(&mut bytes, batch.schema(), Some(properties)).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+    bytes
+}
+
+/// A dataset of one Parquet file, served with ranges.
+fn one_file_dataset(file: Vec<u8>) -> Recorded {
+    let e = endpoints();
+    let url = format!("{BASE}/large/0000.parquet");
+    let listing = serde_json::json!({"parquet_files": [{"dataset": "gptlab/large", "config": "default", "split": "train",
+        "url": url, "filename": "0000.parquet", "size": file.len()}]});
+    Recorded { ranges: true, ..Recorded::default() }
+        .with(e.parquet_files("gptlab/large"), ok(listing.to_string().into_bytes()))
+        .with(url, ok(file))
+}
+
+/// The byte ranges of Parquet files the take asked for.
+fn parquet_ranges(fetch: &Recorded) -> Vec<std::ops::Range<u64>> {
+    fetch
+        .requests
+        .borrow()
+        .iter()
+        .filter(|r| r.url.ends_with(".parquet"))
+        .filter_map(|r| r.range.clone())
+        .collect()
+}
+
+#[test]
+fn with_ranges_a_take_fetches_the_footer_and_only_the_row_groups_it_needs() {
+    let file = large_parquet(2_000, 100, 0);
+    let size = file.len() as u64;
+    let fetch = one_file_dataset(file.clone());
+    let taken = take(&fetch, &column_of("gptlab/large", "train", "text"), Amount::Bytes(50_000)).unwrap();
+    assert!(taken[0].starts_with("row 0: ") && taken.len() < 100, "{} rows", taken.len());
+    let ranges = parquet_ranges(&fetch);
+    assert_eq!(ranges.len(), 2, "the footer, then the first row group's column: {ranges:?}");
+    assert_eq!(ranges[0].end, size, "the footer is at the end");
+    let fetched: u64 = ranges.iter().map(|r| r.end - r.start).sum();
+    assert!(fetched < size / 4, "{fetched} of {size} bytes");
+
+    let mut whole = Vec::new();
+    parquet::for_each_text(file, "text", |t| {
+        whole.push(t.unwrap().to_string());
+        std::ops::ControlFlow::Continue(())
+    })
+    .unwrap();
+    assert_eq!(taken[..], whole[..taken.len()], "the rows the whole file holds, in order");
+}
+
+#[test]
+fn a_footer_larger_than_the_first_guess_is_fetched_in_a_second_range() {
+    let file = large_parquet(300, 100, 200_000);
+    let size = file.len() as u64;
+    let fetch = one_file_dataset(file);
+    let taken = take(&fetch, &column_of("gptlab/large", "train", "text"), Amount::Rows(2_000)).unwrap();
+    assert_eq!(taken.len(), 300);
+    let ranges = parquet_ranges(&fetch);
+    assert!(ranges[1].start < ranges[0].start && ranges[1].end == size, "a longer tail: {ranges:?}");
+}
+
+#[test]
+fn a_parquet_footer_that_lies_about_its_chunks_is_refused_not_followed() {
+    use gptlab::data::parquet::RangedFile;
+    let file =
+        fixture(&format!("hub/datasets/{STORIES}/resolve/refs/convert/parquet/default/train/0000.parquet"));
+    // The same footer, claimed by a file of half the size: its chunks lie outside it.
+    let size = file.len() as u64;
+    let mut ranged = RangedFile::new(size / 2);
+    ranged.add(0, file[size as usize / 2..].to_vec());
+    let refused = ranged.next_footer_range().and_then(|_| ranged.chunk_ranges("text"));
+    assert!(matches!(refused, Err(ParquetError::Unreadable(_))), "{refused:?}");
+}
+
 #[test]
 fn a_small_row_take_pages_through_rows() {
     let fetch = Recorded::stories();
@@ -256,7 +351,7 @@ fn a_text_file_take_asks_for_a_range_and_keeps_whole_lines() {
         let fetch = Recorded::text_repo(ranges);
         let source = Source::TextFile { dataset: TEXT_REPO.into(), path: "input.txt".into() };
         let lines = take(&fetch, &source, Amount::Bytes(1000)).unwrap();
-        assert_eq!(fetch.requests.borrow()[0].first_bytes, Some(1000));
+        assert_eq!(fetch.requests.borrow()[0].range, Some(0..1000));
         let full =
             String::from_utf8(fixture(&format!("hub/datasets/{TEXT_REPO}/resolve/main/input.txt"))).unwrap();
         let expected: Vec<&str> = full.lines().collect();

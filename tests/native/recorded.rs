@@ -9,7 +9,7 @@ use std::path::Path;
 use gptlab::data::fetch::{Fetch, FetchError, OnProgress, Request, Response, check_size};
 use gptlab::data::hub::Endpoints;
 
-const BASE: &str = "http://fixtures.test";
+pub const BASE: &str = "http://fixtures.test";
 
 /// The Hub and the viewer, as the fixtures' URLs name them.
 pub fn endpoints() -> Endpoints {
@@ -32,7 +32,7 @@ pub fn status(status: u16, error_code: Option<&str>, body: &str) -> Response {
     Response { status, error_code: error_code.map(str::to_string), body: body.as_bytes().to_vec() }
 }
 
-/// Answers each URL from a queue of responses (the last one repeats), honouring `first_bytes`
+/// Answers each URL from a queue of responses (the last one repeats), honouring a byte `range`
 /// with a 206 when `ranges` is set, and records what was asked and how long it slept. A URL
 /// it has no answer for gets the Hub's 404 for a missing file.
 #[derive(Default)]
@@ -65,8 +65,9 @@ impl Fetch for Recorded {
         let queue = routes.get_mut(&request.url);
         let Some(queue) = queue else { return Ok(status(404, Some("EntryNotFound"), "Entry not found")) };
         let mut response = if queue.len() > 1 { queue.pop_front().unwrap() } else { queue[0].clone() }?;
-        if let (true, Some(n), 200) = (self.ranges, request.first_bytes, response.status) {
-            response.body.truncate(n as usize);
+        if let (true, Some(range), 200) = (self.ranges, &request.range, response.status) {
+            let end = (range.end as usize).min(response.body.len());
+            response.body = response.body[(range.start as usize).min(end)..end].to_vec();
             response.status = 206;
         }
         // As a server that declares each body's length.

@@ -2,10 +2,15 @@
 //! with a fake clock that a test moves, an in-memory run store and an outbox that records.
 
 use gptlab::checkpoint;
-use gptlab::session::protocol::{Command, Event, Job, JobOutput, Message, Phase, RunSpec, SampleSettings};
+use gptlab::data::take::{Amount, Progress, Source, SplitColumn};
+use gptlab::session::protocol::{
+    Command, Event, Job, JobOutput, JobReply, Message, Phase, RunSpec, SampleSettings, TakeRequest,
+};
 use gptlab::session::{describe_saved_run, run_job};
 use gptlab::train::TrainConfig;
+use pollster::block_on;
 
+use super::recorded::{Recorded, endpoints, fixture, ok};
 use super::small_config;
 use super::world::*;
 
@@ -358,19 +363,57 @@ fn a_message_crosses_with_its_bytes_beside_its_json() {
     assert!(matches!(Command::from_wire(pause).unwrap(), Command::Pause));
 }
 
+/// A job as the job worker runs it, with `fetch` for its downloads.
+fn job(job: Job, fetch: &Recorded) -> (JobReply, Vec<Progress>) {
+    let mut reports = Vec::new();
+    let reply = block_on(run_job(job, fetch, &mut |p| reports.push(p)));
+    (reply, reports)
+}
+
 #[test]
 fn the_job_worker_trains_a_tokenizer_and_counts_tokens() {
+    let none = Recorded::default();
     let text = "the cat sat on the mat\n".repeat(50);
-    let JobOutput::Tokenizer(bpe) = run_job(Job::TrainBpe { text: text.clone(), vocab_size: 300 }).unwrap()
+    let (Ok(JobOutput::Tokenizer(bpe)), _) =
+        job(Job::TrainBpe { text: text.clone(), vocab_size: 300 }, &none)
     else {
         panic!("not a tokenizer")
     };
-    let JobOutput::TokenCount(count) =
-        run_job(Job::CountTokens { text: text.clone(), tokenizer: bpe }).unwrap()
+    let (Ok(JobOutput::TokenCount(count)), _) =
+        job(Job::CountTokens { text: text.clone(), tokenizer: bpe }, &none)
     else {
         panic!("not a count")
     };
     assert!(count < text.len(), "{count} tokens for {} bytes", text.len());
-    let refused = run_job(Job::TrainBpe { text, vocab_size: 100 }).unwrap_err();
-    assert!(refused.contains("between 256 and 32768 tokens, not 100"), "{refused}");
+    let (refused, _) = job(Job::TrainBpe { text, vocab_size: 100 }, &none);
+    assert!(refused.unwrap_err().contains("between 256 and 32768 tokens, not 100"));
+}
+
+#[test]
+fn the_job_worker_takes_a_corpus_and_reports_its_progress() {
+    let dataset = "gptlab/stories-zstd";
+    let file = format!("hub/datasets/{dataset}/resolve/refs/convert/parquet/default/train/0000.parquet");
+    let url = format!(
+        "{}/datasets/{dataset}/resolve/refs%2Fconvert%2Fparquet/default/train/0000.parquet",
+        endpoints().hub
+    );
+    let fetch = Recorded::default()
+        .with(endpoints().parquet_files(dataset), ok(fixture(&format!("viewer/parquet/{dataset}.json"))))
+        .with(url, ok(fixture(&file)));
+    let column = SplitColumn {
+        dataset: dataset.into(),
+        config: "default".into(),
+        split: "train".into(),
+        column: "text".into(),
+    };
+    let request = TakeRequest {
+        endpoints: endpoints(),
+        source: Source::Viewer(column),
+        validation_split: None,
+        amount: Amount::Bytes(1_000_000),
+    };
+    let (reply, reports) = job(Job::TakeCorpus(Box::new(request)), &fetch);
+    let Ok(JobOutput::Corpus(corpus)) = reply else { panic!("{reply:?}") };
+    assert_eq!(corpus.rows, 60);
+    assert!(reports.last().is_some_and(|p| p.rows == 60), "{reports:?}");
 }
