@@ -110,7 +110,7 @@ impl Fetch for Memory {
         } else {
             &self.text
         };
-        Ok(Response { status: 200, error_code: None, body: body.clone() })
+        Ok(Response::new(200, body.clone()))
     }
 
     async fn sleep(&self, _: u32) {}

@@ -15,9 +15,10 @@ pub const MAX_FILE_BYTES: u64 = 1_000_000_000;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
     pub url: String,
-    /// Ask for only these bytes (`Range: bytes={start}-{end - 1}`, one range, which browsers
-    /// send to other sites without asking first). A server may ignore that and send everything
-    /// (200 rather than 206); the caller then cuts what it needs.
+    /// Ask for only these bytes (`Range: bytes={start}-{end - 1}`, or `bytes={start}-` for an
+    /// `end` of `u64::MAX`: one range, which browsers send to other sites without asking first).
+    /// A server may ignore that and send everything (200 rather than 206); the caller then cuts
+    /// what it needs.
     pub range: Option<Range<u64>>,
     /// Refuse a body larger than this: by its declared length before anything is read, or as
     /// it streams in past it.
@@ -35,14 +36,23 @@ impl Request {
         Self { max_bytes: MAX_FILE_BYTES, ..Self::whole(url) }
     }
 
+    /// A document (a Hub answer, a `tokenizer.json`): small, and it changes, so the page fetches
+    /// it again rather than ask whether its copy is current.
+    pub fn is_document(&self) -> bool {
+        self.max_bytes <= MAX_DOCUMENT_BYTES
+    }
+
     /// `range` of a file.
     pub fn file_range(url: impl Into<String>, range: Range<u64>) -> Self {
         Self { range: Some(range), ..Self::file(url) }
     }
 
-    /// The `Range` header's value: `bytes=a-b`, both ends included.
+    /// The `Range` header's value: `bytes=a-b`, both ends included, or `bytes=a-` to the end.
     pub fn range_header(&self) -> Option<String> {
-        self.range.as_ref().map(|r| format!("bytes={}-{}", r.start, r.end.saturating_sub(1).max(r.start)))
+        self.range.as_ref().map(|r| match r.end {
+            u64::MAX => format!("bytes={}-", r.start),
+            end => format!("bytes={}-{}", r.start, end.saturating_sub(1).max(r.start)),
+        })
     }
 }
 
@@ -54,13 +64,24 @@ pub struct Response {
     /// exposes to pages on other origins.
     pub error_code: Option<String>,
     pub body: Vec<u8>,
+    /// How long the server asked to wait before trying again (`Retry-After`, with a 429 or 503).
+    pub retry_after_ms: Option<u32>,
+}
+
+impl Response {
+    pub fn new(status: u16, body: Vec<u8>) -> Self {
+        Self { status, error_code: None, body, retry_after_ms: None }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FetchError {
-    /// No response at all: offline, DNS, CORS, a connection cut half-way.
+    /// No response at all: offline, DNS, CORS, a server that stopped answering.
     #[error("{0}")]
     Network(String),
+    /// The connection broke after `received` bytes of the body: a retry asks for the rest.
+    #[error("{message}")]
+    Cut { message: String, received: Vec<u8> },
     #[error("cancelled")]
     Cancelled,
     /// The body is larger than the request's `max_bytes`: `size` is what the server declared,

@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::fetch::{Fetch, FetchError, OnProgress, Request, Response};
+pub use super::download::{MAX_TRIES, get, get_json, parse_json};
+use super::fetch::{Fetch, FetchError, Request};
 
 /// Where the Hub and the dataset viewer live. Tests point both at a local fixture server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -162,74 +163,6 @@ pub enum HubError {
     TooLarge { what: String, error: FetchError },
     #[error("{what}: the answer is not what the Hub sends ({reason})")]
     Unparsable { what: String, reason: String },
-}
-
-/// Tries per request for answers that may go away: 429, 5xx, a network error.
-pub const MAX_TRIES: u32 = 4;
-/// The first wait between tries; each next one doubles.
-const FIRST_BACKOFF_MS: u32 = 500;
-
-/// GETs `request`, retrying with backoff, and returns the response of a 2xx answer. `what`
-/// names the thing fetched for messages ("dataset `x`").
-pub async fn get(
-    fetch: &impl Fetch,
-    request: &Request,
-    what: &str,
-    progress: OnProgress<'_>,
-) -> Result<Response, HubError> {
-    let mut tries = 0;
-    loop {
-        tries += 1;
-        let failure = match fetch.get(request, progress).await {
-            Err(FetchError::Cancelled) => return Err(HubError::Cancelled),
-            Err(error @ FetchError::TooLarge { .. }) => {
-                return Err(HubError::TooLarge { what: what.into(), error });
-            }
-            Ok(response) if (200..300).contains(&response.status) => return Ok(response),
-            Ok(response) if response.status == 429 => HubError::RateLimited { what: what.into(), tries },
-            Ok(response) if response.status >= 500 => {
-                HubError::Server { what: what.into(), status: response.status, tries }
-            }
-            Ok(response) => return Err(refusal(&response, what)),
-            Err(FetchError::Network(message)) => HubError::Network { what: what.into(), message, tries },
-        };
-        if tries == MAX_TRIES {
-            return Err(failure);
-        }
-        fetch.sleep(FIRST_BACKOFF_MS << (tries - 1)).await;
-    }
-}
-
-/// GETs a JSON document and parses it as `T`.
-pub async fn get_json<T: for<'de> Deserialize<'de>>(
-    fetch: &impl Fetch,
-    url: &str,
-    what: &str,
-) -> Result<T, HubError> {
-    let response = get(fetch, &Request::whole(url), what, &mut |_, _| {}).await?;
-    parse_json(&response.body, what)
-}
-
-pub fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8], what: &str) -> Result<T, HubError> {
-    serde_json::from_slice(body)
-        .map_err(|e| HubError::Unparsable { what: what.into(), reason: e.to_string() })
-}
-
-/// The message for a 4xx answer other than 429.
-fn refusal(response: &Response, what: &str) -> HubError {
-    #[derive(Deserialize)]
-    struct ErrorBody {
-        error: String,
-    }
-    let reason = serde_json::from_slice::<ErrorBody>(&response.body).ok().map(|body| body.error);
-    let missing =
-        matches!(response.error_code.as_deref(), Some("RepoNotFound" | "GatedRepo" | "EntryNotFound"));
-    match (response.status, reason) {
-        (401 | 403, _) | (404, None) => HubError::NotFound(what.into()),
-        _ if missing => HubError::NotFound(what.into()),
-        (_, Some(message)) => HubError::Viewer { what: what.into(), message },
-        (status, None) => HubError::Http { what: what.into(), status },
-    }
 }
 
 /// One (config, split) pair of a dataset.

@@ -3,6 +3,7 @@
 
 pub mod arithmetic;
 pub mod choices;
+pub mod download;
 pub mod fetch;
 pub mod hub;
 pub mod models;

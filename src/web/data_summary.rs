@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::fetch::{cache_usage, clear_cache};
+use super::download_cache;
 use super::job_worker;
 use crate::data::Corpus;
 use crate::format;
@@ -69,7 +69,7 @@ pub fn CacheLine(
     #[prop(into)] disabled: Signal<bool>,
 ) -> impl IntoView {
     let cached = RwSignal::new((0usize, 0u64));
-    let refresh = move || spawn_local(async move { cached.set(cache_usage().await) });
+    let refresh = move || spawn_local(async move { cached.set(download_cache::usage().await) });
     Effect::new(move || {
         if !loading.get() {
             refresh();
@@ -77,7 +77,7 @@ pub fn CacheLine(
     });
     let clear = move |_| {
         spawn_local(async move {
-            if let Err(e) = clear_cache().await {
+            if let Err(e) = download_cache::clear().await {
                 error.set(Some(e.to_string()))
             }
             refresh();

@@ -1,77 +1,95 @@
-//! The data layer's `Fetch` in the browser: `fetch` with progress and cancel, answered from the
-//! Cache API when the same request succeeded before, so a reload downloads nothing again.
+//! The data layer's `Fetch` in the browser (the page's or a worker's `fetch`): progress, cancel,
+//! a stall timeout, and the download cache. A response that breaks off half-way gives back what
+//! arrived, so a retry asks for the rest.
 
-use js_sys::{Reflect, Uint8Array};
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::{Function, Promise, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    AbortSignal, Cache, Headers, ReadableStreamDefaultReader, RequestInit, Response as JsResponse,
-    ResponseInit,
+    AbortController, AbortSignal, Headers, ReadableStreamDefaultReader, RequestInit, Response as JsResponse,
 };
 
-use super::browser::{WebError, cache_storage, js_error, sleep_ms};
+use super::browser::sleep_ms;
+use super::download_cache::{DownloadCache, Kept, VALIDATORS};
 use crate::data::fetch::{Fetch, FetchError, OnProgress, Request, Response, check_size};
 
-/// The browser cache that holds downloaded data.
-const CACHE_NAME: &str = "gptlab-data";
-/// Stored beside a cached body: the status it came with (a 206 is a prefix) and its size.
-const STATUS_HEADER: &str = "x-gptlab-status";
-const SIZE_HEADER: &str = "x-gptlab-size";
+/// A server that sends nothing for this long is given up on (and tried again, from where it
+/// stopped).
+const STALL_MS: u32 = 20_000;
 
 pub struct BrowserFetch {
+    /// Cancels every request, when the user asks.
     signal: Option<AbortSignal>,
-    cache: Option<Cache>,
+    cache: Option<DownloadCache>,
 }
 
 impl BrowserFetch {
-    /// Fetches that `signal` cancels; the cache is skipped where the browser has none (an insecure
-    /// origin, a private window that refuses storage).
+    /// Fetches that `signal` cancels; the cache is skipped where the browser has none.
     pub async fn new(signal: Option<AbortSignal>) -> Self {
-        Self { signal, cache: open_cache().await }
+        Self { signal, cache: DownloadCache::open().await }
     }
 
-    async fn cached(&self, key: &str) -> Option<Response> {
-        let cache = self.cache.as_ref()?;
-        let found = JsFuture::from(cache.match_with_str(key)).await.ok()?;
-        let response: JsResponse = found.dyn_into().ok()?;
-        let status = response.headers().get(STATUS_HEADER).ok()??.parse().ok()?;
-        let body = JsFuture::from(response.array_buffer().ok()?).await.ok()?;
-        Some(Response { status, error_code: None, body: Uint8Array::new(&body).to_vec() })
-    }
-
-    async fn store(&self, key: &str, response: &Response) {
-        let Some(cache) = &self.cache else { return };
-        let init = ResponseInit::new();
-        if let Ok(headers) = Headers::new() {
-            let _ = headers.set(STATUS_HEADER, &response.status.to_string());
-            let _ = headers.set(SIZE_HEADER, &response.body.len().to_string());
-            init.set_headers(&headers);
-        }
-        let body = Uint8Array::from(response.body.as_slice());
-        if let Ok(stored) = JsResponse::new_with_opt_buffer_source_and_init(Some(&body), &init) {
-            // A full disk or a refused quota only means the next load downloads again.
-            let _ = JsFuture::from(cache.put_with_str(key, &stored)).await;
+    /// A kept response the server still has (a `HEAD` with the same validators), or a kept
+    /// document when the network is down. Documents (the Hub's small JSON answers) are otherwise
+    /// always fetched again: they change, and cost little.
+    async fn usable(&self, request: &Request, kept: Kept) -> Option<Response> {
+        match self.validators_now(request).await {
+            Ok(now) if !request.is_document() && now == kept.validators => Some(kept.response),
+            Err(_) if request.is_document() => Some(kept.response), // offline: what we have
+            _ => None,
         }
     }
 
-    async fn download(&self, request: &Request, progress: OnProgress<'_>) -> Result<Response, FetchError> {
+    /// The validators the server gives for `request`'s file now.
+    async fn validators_now(&self, request: &Request) -> Result<Vec<(String, String)>, FetchError> {
         let init = RequestInit::new();
+        init.set_method("HEAD");
+        let (response, _) = self.send(&request.url, &init).await?;
+        Ok(validators(&response))
+    }
+
+    /// Sends `init` to `url`, aborting it on Cancel or a stall: the response, and the controller
+    /// that stops its body.
+    async fn send(&self, url: &str, init: &RequestInit) -> Result<(JsResponse, AbortController), FetchError> {
+        let controller = AbortController::new().map_err(|e| self.failure(e))?;
         if let Some(signal) = &self.signal {
-            init.set_signal(Some(signal));
+            let stop = controller.clone();
+            let on_abort = Closure::once_into_js(move || stop.abort());
+            let _ = signal.add_event_listener_with_callback("abort", on_abort.unchecked_ref());
         }
+        init.set_signal(Some(&controller.signal()));
+        // The page's `fetch` or a worker's: takes run in a job worker.
+        let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+        let answer = within(scope.fetch_with_str_and_init(url, init), STALL_MS).await;
+        match answer {
+            Ok(response) => Ok((response.unchecked_into(), controller)),
+            Err(error) => {
+                controller.abort();
+                Err(self.failure(error))
+            }
+        }
+    }
+
+    async fn download(
+        &self,
+        request: &Request,
+        progress: OnProgress<'_>,
+    ) -> Result<(Response, Vec<(String, String)>), FetchError> {
+        let init = RequestInit::new();
         if let Some(range) = request.range_header() {
             let headers = Headers::new().map_err(|e| self.failure(e))?;
             headers.set("Range", &range).map_err(|e| self.failure(e))?;
             init.set_headers(&headers);
         }
-        // The page's `fetch` or a worker's: takes run in a job worker.
-        let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
-        let answer = JsFuture::from(scope.fetch_with_str_and_init(&request.url, &init)).await;
-        let response: JsResponse = answer.map_err(|e| self.failure(e))?.unchecked_into();
-        let error_code = response.headers().get("x-error-code").ok().flatten();
-        let total = response.headers().get("content-length").ok().flatten().and_then(|l| l.parse().ok());
-        let body = self.read_body(request, &response, total, progress).await?;
-        Ok(Response { status: response.status(), error_code, body })
+        let (response, controller) = self.send(&request.url, &init).await?;
+        let header = |name: &str| response.headers().get(name).ok().flatten();
+        let total = header("content-length").and_then(|l| l.parse().ok());
+        let retry_after_ms =
+            header("retry-after").and_then(|s| s.trim().parse::<u32>().ok()).map(|s| s.saturating_mul(1000));
+        let body = self.read_body(request, &response, &controller, total, progress).await?;
+        let answer =
+            Response { status: response.status(), error_code: header("x-error-code"), body, retry_after_ms };
+        Ok((answer, validators(&response)))
     }
 
     /// The body, chunk by chunk as it arrives, reporting each. A body over the request's cap is
@@ -81,13 +99,14 @@ impl BrowserFetch {
         &self,
         request: &Request,
         response: &JsResponse,
+        controller: &AbortController,
         total: Option<u64>,
         progress: OnProgress<'_>,
     ) -> Result<Vec<u8>, FetchError> {
         let Some(stream) = response.body() else { return Ok(Vec::new()) };
         let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
         let stop = |error: FetchError| {
-            let _ = reader.cancel();
+            controller.abort();
             Err(error)
         };
         if let Some(total) = total
@@ -98,7 +117,18 @@ impl BrowserFetch {
         // Within the cap, so it fits in memory: `as usize` cannot wrap.
         let mut body = Vec::with_capacity(total.unwrap_or(0) as usize);
         loop {
-            let chunk = JsFuture::from(reader.read()).await.map_err(|e| self.failure(e))?;
+            let chunk = match within(reader.read(), STALL_MS).await {
+                Ok(chunk) => chunk,
+                Err(error) => {
+                    controller.abort();
+                    return Err(match self.failure(error) {
+                        FetchError::Network(message) if !body.is_empty() => {
+                            FetchError::Cut { message, received: body }
+                        }
+                        other => other,
+                    });
+                }
+            };
             if Reflect::get(&chunk, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
                 return Ok(body);
             }
@@ -119,23 +149,32 @@ impl BrowserFetch {
         if self.signal.as_ref().is_some_and(AbortSignal::aborted) {
             return FetchError::Cancelled;
         }
-        let message =
-            error.dyn_ref::<js_sys::Error>().map_or_else(|| format!("{error:?}"), |e| e.message().into());
+        let message = error.dyn_ref::<js_sys::Error>().map_or_else(
+            || error.as_string().unwrap_or_else(|| format!("{error:?}")),
+            |e| e.message().into(),
+        );
         FetchError::Network(message)
     }
 }
 
 impl Fetch for BrowserFetch {
     async fn get(&self, request: &Request, progress: OnProgress<'_>) -> Result<Response, FetchError> {
-        let key = cache_key(request);
-        if let Some(response) = self.cached(&key).await {
+        let kept = match &self.cache {
+            Some(cache) => cache.get(request).await,
+            None => None,
+        };
+        if let Some(kept) = kept
+            && let Some(response) = self.usable(request, kept).await
+        {
             check_size(request, response.body.len() as u64, true)?;
             progress(response.body.len() as u64, Some(response.body.len() as u64));
             return Ok(response);
         }
-        let response = self.download(request, progress).await?;
-        if (200..300).contains(&response.status) {
-            self.store(&key, &response).await;
+        let (response, validators) = self.download(request, progress).await?;
+        if let Some(cache) = &self.cache
+            && (200..300).contains(&response.status)
+        {
+            cache.put(request, &response, &validators).await;
         }
         Ok(response)
     }
@@ -145,46 +184,23 @@ impl Fetch for BrowserFetch {
     }
 }
 
-/// A cache key per URL and range (the Cache API ignores request headers such as `Range`).
-fn cache_key(request: &Request) -> String {
-    match &request.range {
-        None => request.url.clone(),
-        Some(range) => {
-            let separator = if request.url.contains('?') { '&' } else { '?' };
-            format!("{}{separator}gptlab-bytes={}-{}", request.url, range.start, range.end)
+/// The validators a response carries (those its server lets pages read).
+fn validators(response: &JsResponse) -> Vec<(String, String)> {
+    let headers = response.headers();
+    VALIDATORS.iter().filter_map(|name| Some((name.to_string(), headers.get(name).ok()??))).collect()
+}
+
+/// `promise`, or a rejection once it has been pending for `ms`.
+async fn within(promise: Promise, ms: u32) -> Result<JsValue, JsValue> {
+    let timeout = Promise::new(&mut |_, reject| {
+        let message = JsValue::from_str(&format!("no answer for {} s", ms / 1000));
+        let fail = Closure::once_into_js(move || reject.call1(&JsValue::NULL, &message));
+        let global = js_sys::global();
+        let set_timeout =
+            Reflect::get(&global, &"setTimeout".into()).ok().and_then(|f| f.dyn_into::<Function>().ok());
+        if let Some(set_timeout) = set_timeout {
+            let _ = set_timeout.call2(&global, &fail, &ms.into());
         }
-    }
-}
-
-async fn open_cache() -> Option<Cache> {
-    let caches = cache_storage().ok()?;
-    JsFuture::from(caches.open(CACHE_NAME)).await.ok()?.dyn_into().ok()
-}
-
-/// How many responses the cache holds and their total size in bytes.
-pub async fn cache_usage() -> (usize, u64) {
-    let Some(cache) = open_cache().await else { return (0, 0) };
-    let Ok(keys) = JsFuture::from(cache.keys()).await else { return (0, 0) };
-    let keys: js_sys::Array = keys.unchecked_into();
-    let mut bytes = 0;
-    for key in keys.iter() {
-        let Ok(request) = key.dyn_into::<web_sys::Request>() else { continue };
-        let Ok(found) = JsFuture::from(cache.match_with_request(&request)).await else { continue };
-        if let Ok(response) = found.dyn_into::<JsResponse>() {
-            bytes += response
-                .headers()
-                .get(SIZE_HEADER)
-                .ok()
-                .flatten()
-                .and_then(|s| s.parse::<u64>().ok())
-                .unwrap_or(0);
-        }
-    }
-    (keys.length() as usize, bytes)
-}
-
-/// Empties the data cache.
-pub async fn clear_cache() -> Result<(), WebError> {
-    JsFuture::from(cache_storage()?.delete(CACHE_NAME)).await.map_err(js_error)?;
-    Ok(())
+    });
+    JsFuture::from(Promise::race(&js_sys::Array::of2(&promise, &timeout))).await
 }

@@ -12,6 +12,7 @@ mod checkpoint;
 mod controls;
 mod data_summary;
 mod dataset;
+mod download_cache;
 mod fetch;
 mod header;
 mod hub_picker;

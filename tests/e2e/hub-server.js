@@ -17,7 +17,7 @@ const cors = {
  * Starts the server. Requests for a dataset in `failing` answer HTTP 500, as a broken host would;
  * files of a dataset in `slow` arrive in two halves a few seconds apart; `models` maps more model
  * ids to folders whose files the Hub serves as theirs. Resolves to
- * { url, hub, viewer, requests, downloads, close }; `requests` lists each GET as { path, range }.
+ * { url, hub, viewer, requests, downloads, close }; `requests` lists each request as { path, range, method }.
  */
 export async function startHubServer({ failing = [], slow = [], models = {} } = {}) {
   const requests = [];
@@ -27,7 +27,7 @@ export async function startHubServer({ failing = [], slow = [], models = {} } = 
       return res.end();
     }
     const url = new URL(req.url, 'http://x');
-    requests.push({ path: url.pathname + url.search, range: req.headers.range ?? null });
+    requests.push({ path: url.pathname + url.search, range: req.headers.range ?? null, method: req.method });
     const origin = `http://${req.headers.host}`;
     const [, host, ...rest] = url.pathname.split('/');
     const dataset = url.searchParams.get('dataset') ?? rest.slice(host === 'hub' ? 1 : 0).join('/');
@@ -49,8 +49,8 @@ export async function startHubServer({ failing = [], slow = [], models = {} } = 
   const url = `http://127.0.0.1:${server.address().port}`;
   return {
     url, hub: `${url}/hub`, viewer: `${url}/viewer`, requests,
-    /** GETs of data files (Parquet and text), not of JSON metadata. */
-    downloads: () => requests.filter((r) => /\.(parquet|txt)$/.test(r.path)),
+    /** GETs of data files (Parquet and text), not of JSON metadata (nor HEADs that ask whether a copy is current). */
+    downloads: () => requests.filter((r) => r.method === 'GET' && /\.(parquet|txt)$/.test(r.path)),
     close: () => server.close(),
   };
 }

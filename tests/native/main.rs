@@ -5,6 +5,7 @@ mod backend;
 mod checkpoint;
 mod choices;
 mod data;
+mod download;
 mod format;
 mod gpt2;
 mod hub;

@@ -25,11 +25,11 @@ pub fn fixture(path: &str) -> Vec<u8> {
 }
 
 pub fn ok(body: Vec<u8>) -> Response {
-    Response { status: 200, error_code: None, body }
+    Response::new(200, body)
 }
 
 pub fn status(status: u16, error_code: Option<&str>, body: &str) -> Response {
-    Response { status, error_code: error_code.map(str::to_string), body: body.as_bytes().to_vec() }
+    Response { error_code: error_code.map(str::to_string), ..Response::new(status, body.as_bytes().to_vec()) }
 }
 
 /// Answers each URL from a queue of responses (the last one repeats), honouring a byte `range`
