@@ -33,6 +33,7 @@ pub use protocol::{Command, Event, Phase};
 use crate::checkpoint::CheckpointInfo;
 use crate::model::Gpt;
 use run::Run;
+use sampling::Generation;
 
 /// The device, the run and the loaded model, and the rules that move them along.
 #[derive(Default)]
@@ -41,6 +42,8 @@ pub struct Session {
     run: Option<Run>,
     /// A checkpoint the user loaded (or a GPT-2 imported), to sample from or fine-tune.
     loaded: Option<(Gpt, CheckpointInfo)>,
+    /// The sampling tool's text, drawn a token per `step`.
+    generation: Option<Generation>,
 }
 
 impl Session {
@@ -48,10 +51,24 @@ impl Session {
         Self::default()
     }
 
-    /// A run is training: the driver should call `step` until this turns false, looking for
-    /// commands in between.
+    /// Work is under way (a run training, or text being generated): the driver should call
+    /// `step` until this turns false, looking for commands in between.
+    pub fn working(&self) -> bool {
+        self.generation.is_some() || self.training()
+    }
+
+    /// A run is training.
     pub fn training(&self) -> bool {
         self.phase() == Some(Phase::Training)
+    }
+
+    /// One piece of work: the next token of the generation under way, else a training step.
+    pub async fn step(&mut self, fx: &mut impl Effects) {
+        if self.generation.is_some() {
+            self.generate_next(fx).await;
+        } else {
+            self.train_step(fx).await;
+        }
     }
 
     fn phase(&self) -> Option<Phase> {
@@ -84,7 +101,8 @@ impl Session {
                     self.finish(Phase::Stopped, fx).await?;
                 }
             }
-            Command::Generate { prompt, settings } => self.generate(&prompt, settings, fx).await?,
+            Command::Generate { prompt, settings } => self.generate(&prompt, settings)?,
+            Command::StopGenerating => self.stop_generating(fx),
             Command::NextTokens { prompt } => self.next_tokens(prompt, fx).await?,
             Command::Load { file_name, bytes } => self.load(file_name, bytes, fx).await?,
             Command::ImportGpt2 { model_id, config_json, tokenizer_json, model_safetensors } => {

@@ -55,10 +55,13 @@ pub enum Command {
     Continue,
     /// End the run early: it still samples "after" and saves.
     Stop,
+    /// Streams a continuation of `prompt`, a token at a time between other work.
     Generate {
         prompt: String,
         settings: SampleSettings,
     },
+    /// Ends the generation under way, keeping the text so far.
+    StopGenerating,
     NextTokens {
         prompt: String,
     },

@@ -12,6 +12,19 @@ use crate::tokenize::Tokenizer;
 /// Next-token candidates shown.
 const CANDIDATES: usize = 8;
 
+/// The sampling tool's text under way.
+pub(super) struct Generation {
+    generator: Generator,
+    tokenizer: Tokenizer,
+    tokens: Vec<u32>,
+}
+
+impl Generation {
+    fn text(&self) -> String {
+        self.tokenizer.decode(&self.tokens)
+    }
+}
+
 impl Session {
     /// The run's prompts (the loaded model's are sampled when it loads), with fixed settings so
     /// before, after and loaded compare.
@@ -21,15 +34,10 @@ impl Session {
         sample_prompts(&model, &info.tokenizer, &prompts).await
     }
 
-    /// Streams a continuation of `prompt`, one `Generation` event per token.
-    pub(super) async fn generate(
-        &mut self,
-        prompt: &str,
-        settings: SampleSettings,
-        fx: &mut impl Effects,
-    ) -> Result<(), SessionError> {
+    /// Starts the sampling tool's continuation of `prompt`: `step` draws it a token at a time,
+    /// one `Generation` event each, so other commands (a stop among them) come in between.
+    pub(super) fn generate(&mut self, prompt: &str, settings: SampleSettings) -> Result<(), SessionError> {
         let (model, info) = self.current_model()?;
-        let tokenizer = &info.tokenizer;
         let config = SampleConfig {
             max_new_tokens: settings.max_tokens,
             temperature: settings.temperature,
@@ -38,14 +46,33 @@ impl Session {
             seed: settings.seed,
             stop_token: None,
         };
-        let mut generator = Generator::new(&model, &tokenizer.encode(prompt)?, config)?;
-        let mut tokens = Vec::new();
-        while let Some(token) = generator.next_token().await? {
-            tokens.push(token);
-            fx.post(Event::Generation { text: tokenizer.decode(&tokens), done: false });
-        }
-        fx.post(Event::Generation { text: tokenizer.decode(&tokens), done: true });
+        let generator = Generator::new(&model, &info.tokenizer.encode(prompt)?, config)?;
+        self.generation = Some(Generation { generator, tokenizer: info.tokenizer, tokens: Vec::new() });
         Ok(())
+    }
+
+    /// Draws the next token of the generation under way, and ends it after the last.
+    pub(super) async fn generate_next(&mut self, fx: &mut impl Effects) {
+        let Some(generation) = &mut self.generation else { return };
+        match generation.generator.next_token().await {
+            Ok(Some(token)) => {
+                generation.tokens.push(token);
+                fx.post(Event::Generation { text: generation.text(), done: false });
+            }
+            Ok(None) => self.stop_generating(fx),
+            Err(error) => {
+                self.generation = None;
+                fx.post(Event::Error { message: SessionError::from(error).to_string() });
+                fx.post(Event::Generation { text: String::new(), done: true });
+            }
+        }
+    }
+
+    /// Ends the generation under way, keeping its text.
+    pub(super) fn stop_generating(&mut self, fx: &mut impl Effects) {
+        if let Some(generation) = self.generation.take() {
+            fx.post(Event::Generation { text: generation.text(), done: true });
+        }
     }
 
     /// The most likely next tokens after `prompt`, with their probabilities.

@@ -140,7 +140,7 @@ impl Session {
 
     /// One training step, then whatever is due after it: reading losses back, reporting,
     /// evaluating and autosaving, finishing.
-    pub async fn step(&mut self, fx: &mut impl Effects) {
+    pub(super) async fn train_step(&mut self, fx: &mut impl Effects) {
         let Some(run) = self.run.as_mut().filter(|run| run.phase == Phase::Training) else { return };
         let output = run.trainer.step();
         run.unread.push((run.step(), output));

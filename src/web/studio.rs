@@ -64,6 +64,8 @@ pub fn SamplingTool(state: RunState, commands: Commands) -> impl IntoView {
                 {field("seed", "seed", |s| s.seed.to_string(), |s, v| if let Ok(n) = v.trim().parse() { s.seed = n })}
                 <button data-testid="generate" prop:disabled=move || !has_model() || state.generation.with(|g| g.1)
                     on:click=generate>"Generate"</button>
+                <button data-testid="stop-generation" prop:disabled=move || !state.generation.with(|g| g.1)
+                    on:click=move |_| commands.send(Command::StopGenerating)>"Stop"</button>
             </p>
             <p data-testid="generation" class="generation" data-streaming=move || state.generation.with(|g| g.1.to_string())>
                 <span class="prompt">{move || state.generation.with(|g| (!g.0.is_empty() || g.1).then(|| prompt.get()))}</span>

@@ -44,7 +44,7 @@ pub fn serve_training() {
 async fn serve(mut session: Session, mut fx: BrowserEffects, mut commands: UnboundedReceiver<Command>) {
     let mut slice_started = now_ms();
     loop {
-        let command = if session.training() {
+        let command = if session.working() {
             commands.try_recv().ok() // None: nothing new
         } else {
             match commands.next().await {
@@ -55,7 +55,7 @@ async fn serve(mut session: Session, mut fx: BrowserEffects, mut commands: Unbou
         if let Some(command) = command {
             session.handle(command, &mut fx).await;
         }
-        if session.training() {
+        if session.working() {
             session.step(&mut fx).await;
             if now_ms() - slice_started > SLICE_MS {
                 sleep_ms(0).await; // a macrotask boundary: the page's messages arrive

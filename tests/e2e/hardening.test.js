@@ -287,3 +287,25 @@ test('Cancel stops a link download, a Hub import, a tokenizer download and BPE t
   assert.deepEqual(expected(page.problems), []);
   await page.context().close();
 });
+
+test('a long generation stops when asked and keeps its text', async () => {
+  const page = await cpuPage();
+  await byTestId(page, 'load-checkpoint').setInputFiles({
+    name: 'model.safetensors', mimeType: 'application/octet-stream', buffer: await fixture('v1-bytes.safetensors'),
+  });
+  await byTestId(page, 'model-card').waitFor({ timeout: MINUTE });
+  await byTestId(page, 'max-tokens').fill('2000');
+  await byTestId(page, 'max-tokens').dispatchEvent('change');
+  await byTestId(page, 'generate').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="generation"]').textContent.length > 40,
+    null, { timeout: MINUTE });
+  await byTestId(page, 'stop-generation').click();
+  await byTestId(page, 'generation').and(page.locator('[data-streaming="false"]')).waitFor({ timeout: 10_000 });
+  const stopped = await byTestId(page, 'generation').textContent();
+  await page.waitForTimeout(1000);
+  assert.equal(await byTestId(page, 'generation').textContent(), stopped, 'no text after the stop');
+  assert.ok(stopped.length < 2000, `${stopped.length} characters: stopped early`);
+  assert.equal(await byTestId(page, 'generate').isEnabled(), true);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});

@@ -285,11 +285,11 @@ fn the_sampling_tool_streams_its_text_and_the_bars_rank_the_next_tokens() {
     world.take_events();
     let settings = SampleSettings { max_tokens: 5, ..SampleSettings::default() };
     send(&mut session, &mut world, Command::Generate { prompt: "two plus".into(), settings });
-    let texts: Vec<(String, bool)> = world
-        .take_events()
-        .into_iter()
-        .filter_map(|e| if let Event::Generation { text, done } = e { Some((text, done)) } else { None })
-        .collect();
+    assert!(session.working() && !session.training(), "a token at a time, between commands");
+    while session.working() {
+        block_on(session.step(&mut world));
+    }
+    let texts = generations(&world.take_events());
     assert_eq!(texts.len(), 6, "one event per token, then the whole text");
     assert!(texts.windows(2).all(|w| w[1].0.starts_with(&w[0].0)), "{texts:?}");
     assert_eq!(texts.iter().filter(|t| t.1).count(), 1);
@@ -299,6 +299,36 @@ fn the_sampling_tool_streams_its_text_and_the_bars_rank_the_next_tokens() {
     };
     assert_eq!(candidates.len(), 8);
     assert!(candidates.windows(2).all(|w| w[0].1 >= w[1].1), "ranked by probability");
+}
+
+/// The sampling tool's texts the events carry, and whether each was the last.
+fn generations(events: &[Event]) -> Vec<(String, bool)> {
+    events
+        .iter()
+        .filter_map(
+            |e| if let Event::Generation { text, done } = e { Some((text.clone(), *done)) } else { None },
+        )
+        .collect()
+}
+
+#[test]
+fn a_generation_stops_when_asked_and_keeps_its_text() {
+    let mut world = World::default();
+    let mut session = started(&mut world, training(4, 4));
+    run_to_end(&mut session, &mut world);
+    world.take_events();
+    let settings = SampleSettings { max_tokens: 2_000, ..SampleSettings::default() };
+    send(&mut session, &mut world, Command::Generate { prompt: "two".into(), settings });
+    for _ in 0..3 {
+        block_on(session.step(&mut world));
+    }
+    send(&mut session, &mut world, Command::StopGenerating);
+    assert!(!session.working());
+    let texts = generations(&world.take_events());
+    assert_eq!(texts.len(), 4, "three tokens, then the end: {texts:?}");
+    assert_eq!(texts[3], (texts[2].0.clone(), true), "the text so far, finished");
+    block_on(session.step(&mut world));
+    assert!(world.events.is_empty(), "nothing after the stop");
 }
 
 #[test]
