@@ -16,12 +16,25 @@ const CACHE_NAME: &str = "gptlab-data";
 const STATUS: &str = "x-gptlab-status";
 const SIZE: &str = "x-gptlab-size";
 /// The response headers that tell one version of a file from another.
-pub const VALIDATORS: [&str; 2] = ["etag", "last-modified"];
+const VALIDATORS: [&str; 2] = ["etag", "last-modified"];
 
-/// A response as kept, with the validators its server sent.
+/// A response as kept, with the validators its server sent; its body is read only when used.
 pub struct Kept {
-    pub response: Response,
+    stored: JsResponse,
+    status: u16,
     pub validators: Vec<(String, String)>,
+}
+
+impl Kept {
+    pub async fn response(self) -> Option<Response> {
+        let body = JsFuture::from(self.stored.array_buffer().ok()?).await.ok()?;
+        Some(Response::new(self.status, Uint8Array::new(&body).to_vec()))
+    }
+}
+
+/// The validators among `headers` (those a server lets pages read).
+pub fn validators(headers: &Headers) -> Vec<(String, String)> {
+    VALIDATORS.iter().filter_map(|name| Some((name.to_string(), headers.get(name).ok()??))).collect()
 }
 
 pub struct DownloadCache(Cache);
@@ -37,12 +50,9 @@ impl DownloadCache {
     pub async fn get(&self, request: &Request) -> Option<Kept> {
         let found = JsFuture::from(self.0.match_with_str(&key(request))).await.ok()?;
         let stored: JsResponse = found.dyn_into().ok()?;
-        let headers = stored.headers();
-        let status = headers.get(STATUS).ok()??.parse().ok()?;
-        let validators =
-            VALIDATORS.iter().filter_map(|name| Some((name.to_string(), headers.get(name).ok()??))).collect();
-        let body = JsFuture::from(stored.array_buffer().ok()?).await.ok()?;
-        Some(Kept { response: Response::new(status, Uint8Array::new(&body).to_vec()), validators })
+        let status = stored.headers().get(STATUS).ok()??.parse().ok()?;
+        let validators = validators(&stored.headers());
+        Some(Kept { stored, status, validators })
     }
 
     /// Keeps `response` with its `validators`. A full disk or a refused quota only means the next

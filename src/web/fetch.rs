@@ -10,7 +10,7 @@ use web_sys::{
 };
 
 use super::browser::sleep_ms;
-use super::download_cache::{DownloadCache, Kept, VALIDATORS};
+use super::download_cache::{DownloadCache, validators};
 use crate::data::fetch::{Fetch, FetchError, OnProgress, Request, Response, check_size};
 
 /// A server that sends nothing for this long is given up on (and tried again, from where it
@@ -29,23 +29,22 @@ impl BrowserFetch {
         Self { signal, cache: DownloadCache::open().await }
     }
 
-    /// A kept response the server still has (a `HEAD` with the same validators), or a kept
-    /// document when the network is down. Documents (the Hub's small JSON answers) are otherwise
-    /// always fetched again: they change, and cost little.
-    async fn usable(&self, request: &Request, kept: Kept) -> Option<Response> {
-        match self.validators_now(request).await {
-            Ok(now) if !request.is_document() && now == kept.validators => Some(kept.response),
-            Err(_) if request.is_document() => Some(kept.response), // offline: what we have
-            _ => None,
-        }
-    }
-
-    /// The validators the server gives for `request`'s file now.
-    async fn validators_now(&self, request: &Request) -> Result<Vec<(String, String)>, FetchError> {
+    /// The kept copy of a file, if the server still has the same (a `HEAD` gives the same
+    /// validators).
+    async fn current_copy(&self, request: &Request) -> Option<Response> {
+        let kept = self.cache.as_ref()?.get(request).await?;
         let init = RequestInit::new();
         init.set_method("HEAD");
-        let (response, _) = self.send(&request.url, &init).await?;
-        Ok(validators(&response))
+        let (now, _) = self.send(&request.url, &init).await.ok()?;
+        if validators(&now.headers()) != kept.validators {
+            return None;
+        }
+        kept.response().await
+    }
+
+    /// The kept copy of a document, for when the network is down.
+    async fn offline_copy(&self, request: &Request) -> Option<Response> {
+        self.cache.as_ref()?.get(request).await?.response().await
     }
 
     /// Sends `init` to `url`, aborting it on Cancel or a stall: the response, and the controller
@@ -89,7 +88,7 @@ impl BrowserFetch {
         let body = self.read_body(request, &response, &controller, total, progress).await?;
         let answer =
             Response { status: response.status(), error_code: header("x-error-code"), body, retry_after_ms };
-        Ok((answer, validators(&response)))
+        Ok((answer, validators(&response.headers())))
     }
 
     /// The body, chunk by chunk as it arrives, reporting each. A body over the request's cap is
@@ -158,36 +157,36 @@ impl BrowserFetch {
 }
 
 impl Fetch for BrowserFetch {
+    /// A file comes from the cache while the server still has the same; a document (the Hub's
+    /// small JSON answers, which change and cost little) is always asked again, and its kept copy
+    /// serves only when the network is down.
     async fn get(&self, request: &Request, progress: OnProgress<'_>) -> Result<Response, FetchError> {
-        let kept = match &self.cache {
-            Some(cache) => cache.get(request).await,
-            None => None,
-        };
-        if let Some(kept) = kept
-            && let Some(response) = self.usable(request, kept).await
+        if !request.is_document()
+            && let Some(response) = self.current_copy(request).await
         {
             check_size(request, response.body.len() as u64, true)?;
             progress(response.body.len() as u64, Some(response.body.len() as u64));
             return Ok(response);
         }
-        let (response, validators) = self.download(request, progress).await?;
-        if let Some(cache) = &self.cache
-            && (200..300).contains(&response.status)
-        {
-            cache.put(request, &response, &validators).await;
+        match self.download(request, progress).await {
+            Ok((response, validators)) => {
+                if let Some(cache) = &self.cache
+                    && (200..300).contains(&response.status)
+                {
+                    cache.put(request, &response, &validators).await;
+                }
+                Ok(response)
+            }
+            Err(FetchError::Network(message)) if request.is_document() => {
+                self.offline_copy(request).await.ok_or(FetchError::Network(message))
+            }
+            Err(error) => Err(error),
         }
-        Ok(response)
     }
 
     async fn sleep(&self, ms: u32) {
         sleep_ms(ms).await;
     }
-}
-
-/// The validators a response carries (those its server lets pages read).
-fn validators(response: &JsResponse) -> Vec<(String, String)> {
-    let headers = response.headers();
-    VALIDATORS.iter().filter_map(|name| Some((name.to_string(), headers.get(name).ok()??))).collect()
 }
 
 /// `promise`, or a rejection once it has been pending for `ms`.
