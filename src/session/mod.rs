@@ -5,10 +5,10 @@
 //!
 //! ```text
 //! loop {
-//!     if let Some(command) = next command (waiting for one unless training) {
+//!     if let Some(command) = next command (waiting for one unless working) {
 //!         session.handle(command, &mut effects).await;
 //!     }
-//!     if session.training() { session.step(&mut effects).await; }
+//!     if session.working() { session.step(&mut effects).await; }
 //! }
 //! ```
 

@@ -168,12 +168,7 @@ impl Session {
         let Some(run) = self.run.as_mut().filter(|run| !run.unread.is_empty()) else { return true };
         let unread = std::mem::take(&mut run.unread);
         let values = unread.iter().flat_map(|(_, out)| [out.loss.clone(), out.grad_norm.clone()]);
-        let values = match read_floats(Tensor::cat(values.collect(), 0)).await {
-            Ok(values) if values.len() == 2 * unread.len() => Ok(values),
-            Ok(values) => Err(format!("{} values for {} steps", values.len(), unread.len())),
-            Err(reason) => Err(reason),
-        };
-        let values = match values {
+        let values = match read_floats(Tensor::cat(values.collect(), 0), 2 * unread.len()).await {
             Ok(values) => values,
             Err(reason) => {
                 self.fail(SessionError::LostDevice(reason), fx);
@@ -218,27 +213,22 @@ impl Session {
     /// evaluation keeps only weights that evaluate to a number.
     async fn evaluate(&mut self, step: usize, fx: &mut impl Effects) -> bool {
         let Some(run) = self.run.as_mut() else { return false };
-        match read_floats(run.trainer.validation_loss()).await.as_deref() {
-            Ok([loss]) if !loss.is_finite() => {
-                let (loss, last_save) = (*loss, run.last_autosave);
+        match read_floats(run.trainer.validation_loss(), 1).await.map(|values| values[0]) {
+            Ok(loss) if loss.is_finite() => {
+                run.history.validation.push((step, loss));
+                fx.post(Event::Validation { step, loss });
+                true
+            }
+            Ok(loss) => {
+                let last_save = run.last_autosave;
                 self.fail(SessionError::ValidationDiverged { loss, step, last_save }, fx);
-                return false;
-            }
-            Ok([loss]) => {
-                run.history.validation.push((step, *loss));
-                fx.post(Event::Validation { step, loss: *loss });
-            }
-            Ok(other) => {
-                let reason = format!("{} values for one loss", other.len());
-                self.fail(SessionError::LostDevice(reason), fx);
-                return false;
+                false
             }
             Err(reason) => {
-                self.fail(SessionError::LostDevice(reason.clone()), fx);
-                return false;
+                self.fail(SessionError::LostDevice(reason), fx);
+                false
             }
         }
-        true
     }
 
     /// Samples after training, offers the checkpoint and saves the run one last time.
@@ -290,7 +280,12 @@ fn new_identity(corpus: &Corpus, now_ms: f64) -> RunIdentity {
     RunIdentity { id: format!("{:016x}", xxhash_rust::xxh3::xxh3_64(seed.as_bytes())), corpus_hash }
 }
 
-async fn read_floats(tensor: Tensor<1>) -> Result<Vec<f32>, String> {
+/// The `count` values of `tensor`, read back from the device; why not, when they do not come.
+async fn read_floats(tensor: Tensor<1>, count: usize) -> Result<Vec<f32>, String> {
     let data = tensor.into_data_async().await.map_err(|e| format!("{e:?}"))?;
-    data.try_to_vec::<f32>().map_err(|e| format!("{e:?}"))
+    let values = data.try_to_vec::<f32>().map_err(|e| format!("{e:?}"))?;
+    if values.len() != count {
+        return Err(format!("{} values where {count} were expected", values.len()));
+    }
+    Ok(values)
 }
