@@ -27,3 +27,12 @@ pub fn progress(done: u64, total: Option<u64>) -> String {
         None => bytes(done),
     }
 }
+
+/// A time a step takes: `0.42 ms`, `23.5 ms`, `1.24 s`.
+pub fn duration_ms(ms: f64) -> String {
+    match ms {
+        ms if ms < 10.0 => format!("{ms:.2} ms"),
+        ms if ms < 1_000.0 => format!("{ms:.1} ms"),
+        ms => format!("{:.2} s", ms / 1e3),
+    }
+}

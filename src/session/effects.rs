@@ -7,6 +7,7 @@ use burn::prelude::*;
 use super::protocol::{BackendChoice, DeviceInfo, Event};
 use crate::checkpoint::RunIdentity;
 use crate::data::Corpus;
+use crate::train::StepShape;
 
 /// Milliseconds from any fixed origin: time per step, the time budget, how often to report.
 pub trait Clock {
@@ -58,6 +59,7 @@ pub trait TrainingLock {
 }
 
 /// A device to train on, and what the page says of it.
+#[derive(Clone)]
 pub struct Backend {
     pub device: Device,
     pub info: DeviceInfo,
@@ -65,8 +67,15 @@ pub struct Backend {
 
 #[allow(async_fn_in_trait)]
 pub trait Devices {
-    /// The device for `choice`: the one asked for where it works, else the CPU, with a note why.
-    async fn open(&mut self, choice: BackendChoice) -> Backend;
+    /// The CPU: ready at once.
+    fn cpu(&mut self) -> Backend;
+
+    /// The GPU `choice` allows, opened, or why there is none to use.
+    async fn open_gpu(&mut self, choice: BackendChoice) -> Result<Backend, String>;
+
+    /// Starts `train::warm_up` of `gpu` for steps of `shape`, beside the session's own work.
+    /// The driver hands what it reports to `Session::warm_up_progress` and `warmed_up`.
+    fn warm_up(&mut self, gpu: &Backend, shape: &StepShape);
 }
 
 /// Everything the session asks of its surroundings.

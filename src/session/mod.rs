@@ -1,7 +1,8 @@
 //! The training session: the run as a state machine that takes the page's commands and posts
 //! events back. It owns the device, the model and the optimizer; what it needs from outside (a
 //! clock, a store for the autosave, an outbox, devices) comes in through the traits of
-//! `effects`. The training worker drives it in the browser, native tests with fakes:
+//! `effects`; `gpu` holds the rules for moving a run between the CPU and the GPU. The
+//! training worker drives it in the browser, native tests with fakes:
 //!
 //! ```text
 //! loop {
@@ -15,6 +16,7 @@
 mod card;
 pub mod effects;
 mod error;
+mod gpu;
 mod jobs;
 mod models;
 pub mod protocol;
@@ -38,7 +40,10 @@ use sampling::Generation;
 /// The device, the run and the loaded model, and the rules that move them along.
 #[derive(Default)]
 pub struct Session {
+    /// The device the steps run on.
     backend: Option<Backend>,
+    /// The GPU beside it: opening, warming up, measured, in use or lost.
+    gpu: gpu::Gpu,
     run: Option<Run>,
     /// A checkpoint the user loaded (or a GPT-2 imported), to sample from or fine-tune.
     loaded: Option<(Gpt, CheckpointInfo)>,
@@ -68,6 +73,7 @@ impl Session {
             self.generate_next(fx).await;
         } else {
             self.train_step(fx).await;
+            self.consider_gpu(fx).await;
         }
     }
 
@@ -87,11 +93,7 @@ impl Session {
 
     async fn dispatch(&mut self, command: Command, fx: &mut impl Effects) -> Result<(), SessionError> {
         match command {
-            Command::Init { backend } => {
-                let opened = fx.open(backend).await;
-                fx.post(Event::Ready(opened.info.clone()));
-                self.backend = Some(opened);
-            }
+            Command::Init { backend } => self.open_devices(backend, fx).await,
             Command::Train(spec) => self.start(*spec, fx).await?,
             Command::ResumeSaved => self.resume(fx).await?,
             Command::Pause => self.pause(fx).await,

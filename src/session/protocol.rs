@@ -14,14 +14,17 @@ use crate::model::GptConfig;
 use crate::tokenize::Tokenizer;
 use crate::train::TrainConfig;
 
-/// Which device to train on, as the user (or `?backend=`) asked.
+/// Which device to train on, as the user (or `?backend=`) asked. Every run's first steps are
+/// the CPU's, which is ready at once, while the GPU prepares its kernels.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BackendChoice {
-    /// WebGPU on a hardware GPU, else the CPU.
+    /// The GPU takes over once it is ready if it is measured faster for the run's model.
     #[default]
     Auto,
+    /// The GPU takes over as soon as it is ready.
     WebGpu,
+    /// The GPU is never used.
     Cpu,
 }
 
@@ -138,16 +141,64 @@ pub struct Sample {
     pub text: String,
 }
 
-/// The device the session trains on.
+/// A device the session trains on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeviceInfo {
     pub label: String,
-    /// Why the CPU was chosen, or why the requested WebGPU could not be used.
+    /// Why the steps run here: the choice, a measurement, a hand-over or a lost GPU.
     pub note: Option<String>,
     /// The largest buffer the GPU allows (`maxStorageBufferBindingSize`); `None` on the CPU.
     pub max_buffer_bytes: Option<u64>,
     /// Kernel choices autotune kept from earlier visits; `None` on the CPU.
     pub remembered_kernels: Option<u64>,
+}
+
+/// The GPU as the page shows it: the adapter, when there is one, and what it is doing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GpuReport {
+    pub adapter: Option<DeviceInfo>,
+    pub status: GpuStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum GpuStatus {
+    /// No GPU to use, and why.
+    Off { reason: String },
+    /// Opened; its kernels are prepared when a run starts.
+    Idle,
+    /// Compiling and tuning a run's kernels: `done` of `total` warm-up steps.
+    Preparing { done: usize, total: usize },
+    /// Its kernels are ready: the session times steps on the CPU and then on the GPU.
+    Measuring,
+    /// Ready for the run's model and measured, but the steps stay on the CPU: why.
+    Ready { reason: String },
+    /// The steps run on it.
+    InUse,
+    /// It stopped answering; the run went back to the CPU.
+    Lost { reason: String },
+}
+
+impl Default for GpuStatus {
+    fn default() -> Self {
+        GpuStatus::Off { reason: "not looked for yet".into() }
+    }
+}
+
+impl GpuStatus {
+    /// The status in words, as the page shows it.
+    pub fn describe(&self) -> String {
+        match self {
+            GpuStatus::Off { reason } => format!("not used: {reason}"),
+            GpuStatus::Idle => "ready to prepare its kernels when training starts".into(),
+            GpuStatus::Preparing { done, total } => {
+                format!("preparing kernels, warm-up step {done} of {total}")
+            }
+            GpuStatus::Measuring => "kernels ready; timing steps on the CPU and on the GPU".into(),
+            GpuStatus::Ready { reason } => format!("ready, not in use: {reason}"),
+            GpuStatus::InUse => "in use".into(),
+            GpuStatus::Lost { reason } => format!("lost ({reason}); training went back to the CPU"),
+        }
+    }
 }
 
 /// What the session tells the page.
@@ -160,7 +211,10 @@ pub struct DeviceInfo {
 /// `Error` and `Phase(Failed)`; a command that fails, `Error` alone.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Event {
-    Ready(DeviceInfo),
+    /// The device the steps run on: the CPU from the start, the GPU once it takes over.
+    Device(DeviceInfo),
+    /// What the GPU is doing, beside the steps.
+    Gpu(GpuReport),
     /// A run began, or resumed at `step` with its chart so far.
     Started {
         step: usize,

@@ -4,7 +4,7 @@
 use crate::checkpoint::{CheckpointInfo, History, RunIdentity, TrainingState};
 use crate::data::Corpus;
 use crate::tokenize::Tokenizer;
-use crate::train::{StepOutput, Trainer};
+use crate::train::{StepOutput, StepShape, Trainer};
 
 use super::protocol::Phase;
 
@@ -123,6 +123,11 @@ impl Run {
         let by_time =
             config.max_minutes.map_or(f64::INFINITY, |m| (m * 60.0 - self.trained_ms(now) / 1e3).max(0.0));
         by_steps.min(by_time)
+    }
+
+    /// What a GPU's kernels are prepared for to take the run's steps.
+    pub fn shape(&self) -> StepShape {
+        StepShape { model: self.trainer.model_config().clone(), train: self.trainer.config().clone() }
     }
 
     /// The run as a checkpoint describes it.

@@ -11,7 +11,7 @@ use super::{Session, SessionError, card};
 use crate::checkpoint::{self, History, RunIdentity};
 use crate::data::Corpus;
 use crate::model::GptConfig;
-use crate::train::{TrainConfig, Trainer, check_buffer_limit};
+use crate::train::{StepShape, TrainConfig, Trainer, check_buffer_limit};
 
 impl Session {
     /// Starts a new run: a fresh model, or the loaded one to fine-tune. Samples the prompts
@@ -31,6 +31,7 @@ impl Session {
             None => (model, tokenizer),
         };
         self.check_fits(&model, &train)?;
+        self.start_device(&StepShape { model: model.clone(), train: train.clone() }, fx);
         let mut trainer = Trainer::new(
             &model,
             train,
@@ -79,6 +80,7 @@ impl Session {
         };
         let config = info.training.config.clone().ok_or_else(|| unusable(&"it has no training settings"))?;
         self.check_fits(&info.model, &config)?;
+        self.start_device(&StepShape { model: info.model.clone(), train: config.clone() }, fx);
         let encode = |text: &str| info.tokenizer.encode(text).map_err(|e| unusable(&e));
         let (train, validation) = (encode(&saved.corpus.train)?, encode(&saved.corpus.validation)?);
         let mut trainer = Trainer::new(&info.model, config, train, validation, &self.device()?)
@@ -105,10 +107,11 @@ impl Session {
         Ok(())
     }
 
-    /// Refuses a model whose training step needs a buffer larger than the device allows, before
-    /// anything is allocated: a fresh run, a fine-tuned model and a resumed run alike.
+    /// Refuses a model whose training step needs a buffer larger than the GPU the user chose
+    /// allows, before anything is allocated: a fresh run, a fine-tuned model and a resumed run
+    /// alike. (Without that choice such a run stays on the CPU.)
     fn check_fits(&self, model: &GptConfig, train: &TrainConfig) -> Result<(), SessionError> {
-        match self.backend.as_ref().and_then(|b| b.info.max_buffer_bytes) {
+        match self.pinned_gpu().and_then(|gpu| gpu.info.max_buffer_bytes) {
             Some(limit) => Ok(check_buffer_limit(model, train.batch_size, limit)?),
             None => Ok(()),
         }
@@ -128,6 +131,7 @@ impl Session {
         if let Some(run) = &mut self.run {
             run.stop_clock(fx.now_ms());
         }
+        self.restart_timing();
         self.set_phase(Phase::Paused, fx);
         self.autosave(fx).await;
     }
@@ -171,7 +175,7 @@ impl Session {
         let values = match read_floats(Tensor::cat(values.collect(), 0), 2 * unread.len()).await {
             Ok(values) => values,
             Err(reason) => {
-                self.fail(SessionError::LostDevice(reason), fx);
+                self.lost_device(reason, fx).await;
                 return false;
             }
         };
@@ -225,7 +229,7 @@ impl Session {
                 false
             }
             Err(reason) => {
-                self.fail(SessionError::LostDevice(reason), fx);
+                self.lost_device(reason, fx).await;
                 false
             }
         }
@@ -251,15 +255,22 @@ impl Session {
     /// training goes on.
     async fn autosave(&mut self, fx: &mut impl Effects) {
         let Some(run) = self.run.as_mut() else { return };
-        let step = run.step();
-        if run.last_autosave == Some(step) && run.corpus_saved {
+        if run.last_autosave == Some(run.step()) && run.corpus_saved {
             return;
         }
-        let model = run.trainer.model();
-        let saved = match checkpoint::save_run(&model, run.trainer.moments(), &run.info()).await {
-            Ok(bytes) => fx.save(&run.identity, &bytes, (!run.corpus_saved).then_some(&run.corpus)).await,
-            Err(e) => Err(super::StoreError(e.to_string())),
-        };
+        match checkpoint::save_run(&run.trainer.model(), run.trainer.moments(), &run.info()).await {
+            Ok(bytes) => self.keep_save(bytes, fx).await,
+            Err(e) => fx.post(Event::Error {
+                message: SessionError::Autosave(super::StoreError(e.to_string())).to_string(),
+            }),
+        }
+    }
+
+    /// Stores `bytes`, the run as it stands (`checkpoint::save_run`), as the run's save.
+    pub(super) async fn keep_save(&mut self, bytes: Vec<u8>, fx: &mut impl Effects) {
+        let Some(run) = self.run.as_mut() else { return };
+        let step = run.step();
+        let saved = fx.save(&run.identity, &bytes, (!run.corpus_saved).then_some(&run.corpus)).await;
         match saved {
             Ok(()) => {
                 run.corpus_saved = true;

@@ -8,6 +8,7 @@ mod memory;
 mod optimizer;
 mod schedule;
 mod trainer;
+mod warm_up;
 
 pub use batch::{Batch, random_windows};
 pub use config::{Preset, TrainConfig};
@@ -17,3 +18,4 @@ pub use memory::{StepBuffer, check_buffer_limit, largest_buffer, memory_estimate
 pub use optimizer::{ModelOptimizer, Moments, clip_grad_norm, global_grad_norm, moments};
 pub use schedule::learning_rate;
 pub use trainer::{StepOutput, TrainError, Trainer};
+pub use warm_up::{StepShape, WARM_UP_STEPS, warm_up};

@@ -103,6 +103,15 @@ impl Trainer {
         self.step = step;
     }
 
+    /// Goes on training on `device` (a device without autodiff) from `model` and `moments`,
+    /// loaded on `device.clone().autodiff()`: the step, and so the data position, stay.
+    pub fn move_to(&mut self, device: &Device, model: Gpt, moments: BTreeMap<String, Moments>) {
+        self.device = device.clone().autodiff();
+        self.parts = data_parallel::parts(&self.device, self.config.batch_size, self.model_config.dropout);
+        self.model = model;
+        self.optimizer.restore(moments);
+    }
+
     /// The optimizer's moments by parameter path, to save with the weights.
     pub fn moments(&self) -> &BTreeMap<String, Moments> {
         self.optimizer.moments()

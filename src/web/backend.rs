@@ -1,4 +1,4 @@
-//! Which device trains: the browser's WebGPU adapter when it is a real GPU, else the CPU.
+//! The devices a run trains on: the CPU, and the browser's WebGPU adapter when there is one.
 
 use burn::prelude::*;
 use js_sys::{Function, Promise, Reflect};
@@ -7,7 +7,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::browser::navigator;
 use crate::session::Backend;
-use crate::session::protocol::{BackendChoice, DeviceInfo};
+use crate::session::protocol::DeviceInfo;
 
 /// The browser's WebGPU adapter, as the page sees it before burn claims it.
 enum Adapter {
@@ -15,42 +15,37 @@ enum Adapter {
     Found { name: String, software: bool, max_buffer_bytes: Option<u64> },
 }
 
-pub async fn select(choice: BackendChoice) -> Backend {
-    let cpu = |note: Option<String>| Backend {
+/// The CPU (WebAssembly): ready at once.
+pub fn cpu() -> Backend {
+    Backend {
         device: Device::flex(),
         info: DeviceInfo {
             label: "CPU (WebAssembly)".into(),
-            note,
+            note: None,
             max_buffer_bytes: None,
             remembered_kernels: None,
         },
-    };
-    if choice == BackendChoice::Cpu {
-        return cpu(Some("the CPU was chosen".into()));
     }
+}
+
+/// The browser's WebGPU device, or why there is none. A software adapter is offered too: the
+/// session measures it against the CPU before it trains there, unless WebGPU was chosen.
+pub async fn open_gpu() -> Result<Backend, String> {
     let (name, software, max_buffer_bytes) = match probe().await {
-        Adapter::Missing(reason) => return cpu(Some(reason)),
+        Adapter::Missing(reason) => return Err(reason),
         Adapter::Found { name, software, max_buffer_bytes } => (name, software, max_buffer_bytes),
     };
-    if software && choice == BackendChoice::Auto {
-        return cpu(Some(format!(
-            "the only WebGPU adapter ({name}) is a software renderer, far slower than the CPU; \
-             choose WebGPU to use it anyway"
-        )));
-    }
     let remembered_kernels = Some(open_kernel_cache().await);
-    match Device::wgpu_options().init_async().await {
-        Ok(device) => Backend {
-            device,
-            info: DeviceInfo {
-                label: format!("WebGPU: {name}"),
-                note: None,
-                max_buffer_bytes,
-                remembered_kernels,
-            },
-        },
-        Err(e) => cpu(Some(format!("WebGPU could not start ({e}); training on the CPU instead"))),
-    }
+    let device =
+        Device::wgpu_options().init_async().await.map_err(|e| format!("WebGPU could not start ({e})"))?;
+    let kind = if software { " (a software renderer)" } else { "" };
+    let info = DeviceInfo {
+        label: format!("WebGPU: {name}{kind}"),
+        note: None,
+        max_buffer_bytes,
+        remembered_kernels,
+    };
+    Ok(Backend { device, info })
 }
 
 /// Opens the store in which cubecl keeps autotune's choice of kernel for each operation and

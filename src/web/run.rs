@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use super::browser::{object_url, revoke_object_url, save_file};
 use crate::model::GptConfig;
-use crate::session::protocol::{DeviceInfo, Event, Phase, Sample};
+use crate::session::protocol::{DeviceInfo, Event, GpuReport, Phase, Sample};
 use crate::tokenize::Tokenizer;
 
 /// A downloadable checkpoint: an object URL and the file name to save it under.
@@ -26,7 +26,9 @@ pub struct Loaded {
 /// Everything the page shows about a run. Each field is a signal, so the struct is `Copy`.
 #[derive(Clone, Copy)]
 pub struct RunState {
+    /// The device the steps run on.
     pub device: RwSignal<Option<DeviceInfo>>,
+    pub gpu: RwSignal<Option<GpuReport>>,
     pub phase: RwSignal<Phase>,
     pub step: RwSignal<usize>,
     pub max_steps: RwSignal<usize>,
@@ -52,6 +54,7 @@ impl RunState {
     pub fn new() -> Self {
         Self {
             device: RwSignal::new(None),
+            gpu: RwSignal::new(None),
             phase: RwSignal::new(Phase::Idle),
             step: RwSignal::new(0),
             max_steps: RwSignal::new(0),
@@ -75,7 +78,8 @@ impl RunState {
     /// Shows what the worker reports.
     pub fn apply(&self, event: Event) {
         match event {
-            Event::Ready(device) => self.device.set(Some(device)),
+            Event::Device(device) => self.device.set(Some(device)),
+            Event::Gpu(report) => self.gpu.set(Some(report)),
             Event::Started { step, max_steps, history } => {
                 self.step.set(step);
                 self.max_steps.set(max_steps);

@@ -3,7 +3,7 @@
 //! loop and the browser's side of the session's effects; the rules live in `session`.
 
 use futures::StreamExt;
-use futures::channel::mpsc::{self, UnboundedReceiver};
+use futures::channel::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
@@ -18,6 +18,7 @@ use crate::session::protocol::{BackendChoice, Command, Event};
 use crate::session::{
     Backend, Clock, Devices, Outbox, RunStore, SavedRun, Session, StoreError, TrainingLock,
 };
+use crate::train::{self, StepShape};
 
 /// The Web Lock a tab holds while it trains.
 const TRAINING_LOCK: &str = "gptlab-training";
@@ -25,35 +26,47 @@ const TRAINING_LOCK: &str = "gptlab-training";
 /// Longest stretch of training between two looks at the page's messages.
 const SLICE_MS: f64 = 50.0;
 
+/// What the session's loop takes in: the page's commands, and the GPU warm-up's reports.
+enum Input {
+    Command(Command),
+    WarmUpProgress(usize),
+    WarmedUp(Result<(), String>),
+}
+
 /// Runs in the worker: takes the page's commands and serves them until the page goes away.
 pub fn serve_training() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    let (sender, commands) = mpsc::unbounded();
+    let (sender, inputs) = mpsc::unbounded();
+    let from_page = sender.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         // A message this module cannot read came from another version of the page: ignore it.
         if let Ok(command) = worker::decode::<Command>(&event.data()) {
-            let _ = sender.unbounded_send(command);
+            let _ = from_page.unbounded_send(Input::Command(command));
         }
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
-    spawn_local(serve(Session::new(), BrowserEffects { scope: scope.clone(), release: None }, commands));
+    let fx = BrowserEffects { scope: scope.clone(), release: None, inputs: sender };
+    spawn_local(serve(Session::new(), fx, inputs));
     let _ = scope.post_message(&READY.into());
 }
 
-async fn serve(mut session: Session, mut fx: BrowserEffects, mut commands: UnboundedReceiver<Command>) {
+async fn serve(mut session: Session, mut fx: BrowserEffects, mut inputs: UnboundedReceiver<Input>) {
     let mut slice_started = now_ms();
     loop {
-        let command = if session.working() {
-            commands.try_recv().ok() // None: nothing new
+        let input = if session.working() {
+            inputs.try_recv().ok() // None: nothing new
         } else {
-            match commands.next().await {
-                Some(command) => Some(command),
+            match inputs.next().await {
+                Some(input) => Some(input),
                 None => return,
             }
         };
-        if let Some(command) = command {
-            session.handle(command, &mut fx).await;
+        match input {
+            Some(Input::Command(command)) => session.handle(command, &mut fx).await,
+            Some(Input::WarmUpProgress(done)) => session.warm_up_progress(done, &mut fx),
+            Some(Input::WarmedUp(outcome)) => session.warmed_up(outcome, &mut fx).await,
+            None => {}
         }
         if session.working() {
             session.step(&mut fx).await;
@@ -72,6 +85,8 @@ struct BrowserEffects {
     scope: DedicatedWorkerGlobalScope,
     /// Gives back the training lock, while this worker holds it.
     release: Option<js_sys::Function>,
+    /// Where the GPU warm-up reports, beside the page's commands.
+    inputs: UnboundedSender<Input>,
 }
 
 impl Clock for BrowserEffects {
@@ -117,7 +132,24 @@ impl TrainingLock for BrowserEffects {
 }
 
 impl Devices for BrowserEffects {
-    async fn open(&mut self, choice: BackendChoice) -> Backend {
-        backend::select(choice).await
+    fn cpu(&mut self) -> Backend {
+        backend::cpu()
+    }
+
+    async fn open_gpu(&mut self, _: BackendChoice) -> Result<Backend, String> {
+        backend::open_gpu().await
+    }
+
+    /// The warm-up runs as a task of this worker, between the session's steps: the run's
+    /// weights live in this worker's memory and move to the GPU between two steps, which a
+    /// second worker could do only by copying them across. Its steps mostly wait on the GPU, so
+    /// the CPU's steps go on meanwhile.
+    fn warm_up(&mut self, gpu: &Backend, shape: &StepShape) {
+        let (device, shape, inputs) = (gpu.device.clone(), shape.clone(), self.inputs.clone());
+        spawn_local(async move {
+            let progress = |done| drop(inputs.unbounded_send(Input::WarmUpProgress(done)));
+            let outcome = train::warm_up(&device, &shape, progress).await;
+            let _ = inputs.unbounded_send(Input::WarmedUp(outcome));
+        });
     }
 }

@@ -41,7 +41,7 @@ fn a_resume_refuses_a_corpus_that_is_not_the_runs_own() {
     let hash = store.runs[0].0.corpus_hash.clone();
     store.corpora.insert(hash, arithmetic::corpus(9, 1));
     let mut reloaded = World::with_store(&store);
-    let mut resumed = cpu_session(&mut reloaded);
+    let mut resumed = new_session(&mut reloaded);
     send(&mut resumed, &mut reloaded, Command::ResumeSaved);
     assert_eq!(
         errors(&reloaded.events),
@@ -60,7 +60,7 @@ fn a_second_tab_is_told_that_another_is_training_and_both_saves_survive() {
     steps(&mut busy, &mut training_tab, 4, STEP_MS);
 
     let mut other_tab = World::tab_beside(&first_tab, 2);
-    let mut other = cpu_session(&mut other_tab);
+    let mut other = new_session(&mut other_tab);
     send(&mut other, &mut other_tab, Command::Train(Box::new(spec(training(4, 2)))));
     send(&mut other, &mut other_tab, Command::ResumeSaved);
     let refusal = "another tab of this page is training: stop or finish the run there first";

@@ -19,3 +19,9 @@ fn a_download_shows_how_much_of_how_much() {
     assert_eq!(format::progress(1_200_000, Some(5_000_000)), "1.2 MB of 5.0 MB");
     assert_eq!(format::progress(1_200_000, None), "1.2 MB");
 }
+
+#[test]
+fn step_times_read_in_milliseconds_until_a_second() {
+    let shown: Vec<String> = [0.4213, 23.46, 999.0, 1_240.0].map(format::duration_ms).to_vec();
+    assert_eq!(shown, ["0.42 ms", "23.5 ms", "999.0 ms", "1.24 s"]);
+}

@@ -8,6 +8,7 @@ mod data;
 mod download;
 mod format;
 mod gpt2;
+mod gpu;
 mod hub;
 mod layers;
 mod learning;

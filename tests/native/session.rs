@@ -4,7 +4,8 @@
 use gptlab::checkpoint;
 use gptlab::data::take::{Amount, Progress, Source, SplitColumn};
 use gptlab::session::protocol::{
-    Command, Event, Job, JobOutput, JobReply, Message, Phase, RunSpec, SampleSettings, TakeRequest,
+    BackendChoice, Command, Event, Job, JobOutput, JobReply, Message, Phase, RunSpec, SampleSettings,
+    TakeRequest,
 };
 use gptlab::session::{describe_saved_run, run_job};
 use gptlab::train::TrainConfig;
@@ -21,7 +22,8 @@ fn a_run_posts_its_events_in_the_documented_order() {
     run_to_end(&mut session, &mut world);
     let outline: Vec<String> = world.events.iter().map(outline).collect();
     let expected = [
-        "Ready",
+        "Device(CPU)",
+        r#"Gpu(Off { reason: "this world has no GPU" })"#,
         "Started@0",
         "SamplingBefore",
         "SamplesBefore",
@@ -171,7 +173,7 @@ fn a_run_resumed_from_its_save_takes_the_identical_next_steps() {
 
     // Another session (a reloaded page) with the store as the pause left it.
     let mut world = World::with_store(&paused);
-    let mut resumed = cpu_session(&mut world);
+    let mut resumed = new_session(&mut world);
     send(&mut resumed, &mut world, Command::ResumeSaved);
     let Some(Event::Started { step, history, .. }) =
         world.events.iter().find(|e| matches!(e, Event::Started { .. }))
@@ -202,7 +204,7 @@ fn the_run_autosaves_at_every_evaluation_and_at_its_end() {
 #[test]
 fn resume_without_a_save_says_so_and_changes_nothing() {
     let mut world = World::default();
-    let mut session = cpu_session(&mut world);
+    let mut session = new_session(&mut world);
     send(&mut session, &mut world, Command::ResumeSaved);
     assert_eq!(errors(&world.events), ["no saved run was found"]);
     assert!(!session.training());
@@ -211,7 +213,7 @@ fn resume_without_a_save_says_so_and_changes_nothing() {
 #[test]
 fn commands_that_need_a_model_explain_what_is_missing() {
     let mut world = World::default();
-    let mut session = cpu_session(&mut world);
+    let mut session = new_session(&mut world);
     send(
         &mut session,
         &mut world,
@@ -234,7 +236,8 @@ fn commands_that_need_a_model_explain_what_is_missing() {
 #[test]
 fn a_model_too_large_for_the_gpus_buffers_is_refused_before_training() {
     // A GPU whose buffers hold less than one batch's logits (4 × 16 × 256 floats).
-    let mut world = World { max_buffer_bytes: Some(50_000), ..World::default() };
+    let mut world =
+        World { choice: BackendChoice::WebGpu, gpu_buffer_bytes: Some(50_000), ..World::default() };
     let session = started(&mut world, training(8, 4));
     let message = errors(&world.events).pop().expect("refused");
     assert!(message.contains("more than this GPU allows for one buffer"), "{message}");
@@ -245,9 +248,10 @@ fn a_model_too_large_for_the_gpus_buffers_is_refused_before_training() {
 #[test]
 fn attention_scores_too_large_for_the_gpu_are_refused_and_named() {
     // Context 512: scores of batch 4 × 2 heads × 512 × 512 floats (8.4 MB), four times the logits.
-    let mut world = World { max_buffer_bytes: Some(4_000_000), ..World::default() };
+    let mut world =
+        World { choice: BackendChoice::WebGpu, gpu_buffer_bytes: Some(4_000_000), ..World::default() };
     let long = RunSpec { model: small_config().with_block_size(512), ..spec(training(8, 4)) };
-    let mut session = cpu_session(&mut world);
+    let mut session = new_session(&mut world);
     send(&mut session, &mut world, Command::Train(Box::new(long)));
     let message = errors(&world.events).pop().expect("refused");
     assert!(
@@ -259,12 +263,17 @@ fn attention_scores_too_large_for_the_gpu_are_refused_and_named() {
 
 #[test]
 fn a_resumed_or_fine_tuned_run_is_held_to_the_gpus_buffers_too() {
-    let small_gpu = || World { max_buffer_bytes: Some(10_000), ..World::default() };
+    let small_gpu =
+        || World { choice: BackendChoice::WebGpu, gpu_buffer_bytes: Some(10_000), ..World::default() };
     let mut world = World::default();
     let mut session = started(&mut world, training(8, 4));
     steps(&mut session, &mut world, 4, STEP_MS);
-    let mut elsewhere = World { max_buffer_bytes: Some(10_000), ..World::with_store(&world.store.borrow()) };
-    let mut resumed = cpu_session(&mut elsewhere);
+    let mut elsewhere = World {
+        choice: BackendChoice::WebGpu,
+        gpu_buffer_bytes: Some(10_000),
+        ..World::with_store(&world.store.borrow())
+    };
+    let mut resumed = new_session(&mut elsewhere);
     send(&mut resumed, &mut elsewhere, Command::ResumeSaved);
     assert!(errors(&elsewhere.events).pop().expect("refused").contains("buffer for its logits"));
     assert!(!resumed.training());
@@ -343,7 +352,7 @@ fn a_loaded_checkpoint_is_described_sampled_and_offered_again() {
     let file = offered_checkpoint(&world.events);
 
     let mut world = World::default();
-    let mut fresh = cpu_session(&mut world);
+    let mut fresh = new_session(&mut world);
     world.take_events();
     send(&mut fresh, &mut world, Command::Load { file_name: "mine.safetensors".into(), bytes: file.clone() });
     let events = world.take_events();

@@ -14,7 +14,7 @@ use gptlab::session::{
     Backend, Clock, Devices, Outbox, RunStore, SavedRun, Session, StoreError, TrainingLock,
 };
 use gptlab::tokenize::Tokenizer;
-use gptlab::train::TrainConfig;
+use gptlab::train::{StepShape, TrainConfig};
 use pollster::block_on;
 
 use super::small_config;
@@ -36,8 +36,13 @@ pub struct World {
     /// Which tab holds the training lock, shared by the tabs of a browser.
     pub lock: Rc<RefCell<Option<u32>>>,
     pub tab: u32,
-    /// The device's largest buffer: `None` for the CPU.
-    pub max_buffer_bytes: Option<u64>,
+    /// What the user chose: `Auto` unless a test says otherwise.
+    pub choice: BackendChoice,
+    /// A GPU beside the CPU, with its largest buffer; `None`: there is none. It computes on the
+    /// CPU: what these tests show is when and how a run moves, not another device's numbers.
+    pub gpu_buffer_bytes: Option<u64>,
+    /// The shapes the session asked the GPU to warm up for.
+    pub warm_ups: Vec<StepShape>,
 }
 
 impl Clock for World {
@@ -98,10 +103,20 @@ impl TrainingLock for World {
 }
 
 impl Devices for World {
-    async fn open(&mut self, _: BackendChoice) -> Backend {
-        let max_buffer_bytes = self.max_buffer_bytes;
-        let info = DeviceInfo { label: "CPU".into(), note: None, max_buffer_bytes, remembered_kernels: None };
+    fn cpu(&mut self) -> Backend {
+        let info =
+            DeviceInfo { label: "CPU".into(), note: None, max_buffer_bytes: None, remembered_kernels: None };
         Backend { device: Device::flex(), info }
+    }
+
+    async fn open_gpu(&mut self, _: BackendChoice) -> Result<Backend, String> {
+        let max_buffer_bytes = Some(self.gpu_buffer_bytes.ok_or("this world has no GPU")?);
+        let info = DeviceInfo { label: "GPU".into(), note: None, max_buffer_bytes, remembered_kernels: None };
+        Ok(Backend { device: Device::flex(), info })
+    }
+
+    fn warm_up(&mut self, _: &Backend, shape: &StepShape) {
+        self.warm_ups.push(shape.clone());
     }
 }
 
@@ -162,9 +177,9 @@ pub fn spec(train: TrainConfig) -> RunSpec {
 }
 
 /// A session on the CPU device.
-pub fn cpu_session(world: &mut World) -> Session {
+pub fn new_session(world: &mut World) -> Session {
     let mut session = Session::new();
-    send(&mut session, world, Command::Init { backend: BackendChoice::Cpu });
+    send(&mut session, world, Command::Init { backend: world.choice });
     session
 }
 
@@ -174,7 +189,7 @@ pub fn send(session: &mut Session, world: &mut World, command: Command) {
 
 /// A session training `train` on the CPU, its samples before training taken.
 pub fn started(world: &mut World, train: TrainConfig) -> Session {
-    let mut session = cpu_session(world);
+    let mut session = new_session(world);
     send(&mut session, world, Command::Train(Box::new(spec(train))));
     session
 }
@@ -213,7 +228,7 @@ pub fn trained_checkpoint() -> Vec<u8> {
 /// file: a fresh model's initialisation draws from the CPU device's generator, which the tests
 /// running beside this one share.
 pub fn fine_tuning(world: &mut World, file: &[u8], train: TrainConfig) -> Session {
-    let mut session = cpu_session(world);
+    let mut session = new_session(world);
     send(&mut session, world, Command::Load { file_name: "base.safetensors".into(), bytes: file.to_vec() });
     send(&mut session, world, Command::Train(Box::new(RunSpec { fine_tune: true, ..spec(train) })));
     session
@@ -245,7 +260,8 @@ pub fn errors(events: &[Event]) -> Vec<String> {
 /// An event's kind and the figure that places it, e.g. `Validation@4`.
 pub fn outline(event: &Event) -> String {
     match event {
-        Event::Ready(_) => "Ready".into(),
+        Event::Device(info) => format!("Device({})", info.label),
+        Event::Gpu(report) => format!("Gpu({:?})", report.status),
         Event::Started { step, .. } => format!("Started@{step}"),
         Event::Phase(phase) => format!("{phase:?}"),
         Event::Samples { after, .. } => (if *after { "SamplesAfter" } else { "SamplesBefore" }).into(),

@@ -1,0 +1,50 @@
+//! A GPU's first steps compile every kernel a step needs and let autotune time its candidates:
+//! seconds to minutes, paid once per model size. `warm_up` pays it with steps of a throwaway
+//! model on made-up tokens, so the run itself can train elsewhere meanwhile.
+
+use burn::prelude::*;
+
+use super::{TrainConfig, Trainer};
+use crate::model::GptConfig;
+
+/// Steps that compile and tune a step's kernels: the first launches them all, and autotune
+/// settles its choices over the next (in a browser its timings resolve in the background).
+pub const WARM_UP_STEPS: usize = 3;
+
+/// What a GPU's kernels are compiled and tuned for: the model's sizes and the batch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepShape {
+    pub model: GptConfig,
+    pub train: TrainConfig,
+}
+
+impl StepShape {
+    /// Whether a step of `other` runs the kernels of a step of this one.
+    pub fn same_kernels(&self, other: &StepShape) -> bool {
+        self.model == other.model
+            && self.train.batch_size == other.train.batch_size
+            && self.train.max_grad_norm.is_some() == other.train.max_grad_norm.is_some()
+    }
+}
+
+/// Takes `WARM_UP_STEPS` training steps of `shape` on `device`, each read back (so a browser's
+/// event loop runs other work while the GPU is busy), calling `progress` with the steps done.
+pub async fn warm_up(
+    device: &Device,
+    shape: &StepShape,
+    mut progress: impl FnMut(usize),
+) -> Result<(), String> {
+    let model = &shape.model;
+    // Enough made-up tokens for the batch's windows, every id in the vocabulary's range.
+    let tokens: Vec<u32> =
+        (0..2 * (model.block_size + 1)).map(|i| (i * 7919 % model.vocab_size) as u32).collect();
+    let config = TrainConfig { max_steps: WARM_UP_STEPS, eval_batches: 1, ..shape.train.clone() };
+    let mut trainer =
+        Trainer::new(model, config, tokens.clone(), tokens, device).map_err(|e| e.to_string())?;
+    for done in 1..=WARM_UP_STEPS {
+        let output = trainer.step();
+        output.loss.into_data_async().await.map_err(|e| format!("{e:?}"))?;
+        progress(done);
+    }
+    Ok(())
+}
