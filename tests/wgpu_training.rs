@@ -9,7 +9,7 @@ use gptlab::data::arithmetic;
 use gptlab::model::Gpt;
 use gptlab::sample::{SampleConfig, generate};
 use gptlab::tokenize::Tokenizer;
-use gptlab::train::{Preset, TrainConfig, Trainer};
+use gptlab::train::{Preset, StepShape, TrainConfig, Trainer, WARM_UP_STEPS, warm_up};
 
 fn wgpu_device() -> Device {
     let options = Device::wgpu_options();
@@ -68,4 +68,66 @@ fn training_on_wgpu_lowers_the_loss_and_agrees_with_the_cpu() {
     let sampling = SampleConfig { max_new_tokens: 20, temperature: 0.8, seed: 7, ..Default::default() };
     let drawn = |model: &Gpt| pollster::block_on(generate(model, &prompt, &sampling)).unwrap();
     assert_eq!(drawn(&model), drawn(&on_cpu), "wgpu and the CPU generate different text");
+}
+
+/// A trainer on `device` continuing from `bytes` (a `save_run`), with its moments unless `fresh`.
+fn moved(trainer: &mut Trainer, bytes: &[u8], device: &Device, fresh: bool) {
+    let on = device.clone().autodiff();
+    let (model, _) = checkpoint::load(bytes, &on).unwrap();
+    let moments = if fresh { Default::default() } else { checkpoint::load_moments(bytes, &on).unwrap() };
+    trainer.move_to(device, model, moments);
+}
+
+#[test]
+fn a_run_that_moves_to_wgpu_at_step_k_reaches_the_loss_of_one_that_never_moved() {
+    let gpu = wgpu_device();
+    let preset = Preset::Tiny;
+    let config = TrainConfig { max_steps: 20, ..preset.training() };
+    let model_config = preset.model(256);
+    let corpus = arithmetic::corpus(config.seed, 2);
+    let tokens = |text: &str| Tokenizer::Bytes.encode(text).unwrap();
+    let trainer = || {
+        let (train, validation) = (tokens(&corpus.train), tokens(&corpus.validation));
+        Trainer::new(&model_config, config.clone(), train, validation, &Device::flex()).unwrap()
+    };
+    let info = |trainer: &Trainer| CheckpointInfo {
+        model: model_config.clone(),
+        tokenizer: Tokenizer::Bytes,
+        training: TrainingState { step: trainer.step_count(), ..Default::default() },
+    };
+    let save = |trainer: &Trainer| {
+        pollster::block_on(checkpoint::save_run(&trainer.model(), trainer.moments(), &info(trainer))).unwrap()
+    };
+
+    // The GPU warms up for the run's sizes as the session has it do, beside the CPU's steps.
+    let shape = StepShape { model: model_config.clone(), train: config.clone() };
+    let mut reported = Vec::new();
+    pollster::block_on(warm_up(&gpu, &shape, |done| reported.push(done))).expect("the warm-up runs");
+    assert_eq!(reported, (1..=WARM_UP_STEPS).collect::<Vec<_>>());
+
+    // Three runs from one initial model: one stays on the CPU, one moves to the GPU at step 10,
+    // and one moves there without its optimizer's moments.
+    let mut stays = trainer();
+    let start = save(&stays);
+    let (mut moves, mut forgets) = (trainer(), trainer());
+    moved(&mut moves, &start, &Device::flex(), false);
+    moved(&mut forgets, &start, &Device::flex(), false);
+    let step = |trainer: &mut Trainer| trainer.step().loss.into_scalar::<f32>();
+    for _ in 0..10 {
+        let loss = step(&mut stays);
+        assert_eq!((step(&mut moves), step(&mut forgets)), (loss, loss));
+    }
+    let at_k = save(&moves);
+    moved(&mut moves, &at_k, &gpu, false);
+    moved(&mut forgets, &at_k, &gpu, true);
+    let mut worst = (0.0f32, 0.0f32);
+    for _ in 10..20 {
+        let loss = step(&mut stays);
+        worst.0 = worst.0.max((step(&mut moves) - loss).abs());
+        worst.1 = worst.1.max((step(&mut forgets) - loss).abs());
+    }
+    println!("after the move: {} at worst with the moments, {} without", worst.0, worst.1);
+    assert_eq!(moves.step_count(), 20);
+    assert!(worst.0 < 2e-3, "the moved run's losses differ by {}", worst.0);
+    assert!(worst.1 > 10.0 * worst.0.max(1e-4), "the moments make no difference: {worst:?}");
 }

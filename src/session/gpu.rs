@@ -102,9 +102,6 @@ impl Session {
                 if self.on_gpu() {
                     self.use_device(fx.cpu(), Some("the first steps, while the GPU prepares".into()), fx);
                 }
-                if !warm {
-                    self.prepare_gpu(shape, fx);
-                }
             }
         }
     }
@@ -153,12 +150,18 @@ impl Session {
         }
     }
 
-    /// Between two steps: moves the run when the GPU is warm for it and the choice or a
-    /// measurement says so, and carries the measurement on.
+    /// Between two steps: starts the GPU's warm-up for the run, moves the run when the GPU is
+    /// warm for it and the choice or a measurement says so, and carries the measurement on.
     pub(super) async fn consider_gpu(&mut self, fx: &mut impl Effects) {
         let Some(run) = self.run.as_ref().filter(|run| run.phase == Phase::Training) else { return };
-        let (Some(gpu), Some(warm)) = (self.gpu.backend.clone(), &self.gpu.warm) else { return };
-        if !warm.same_kernels(&run.shape()) {
+        let Some(gpu) = self.gpu.backend.clone() else { return };
+        let shape = run.shape();
+        if !self.gpu.warm.as_ref().is_some_and(|warm| warm.same_kernels(&shape)) {
+            // Once the page shows the run's first steps: the warm-up's first step can hold the
+            // worker for a while (its kernels are compiled there), and must not delay them.
+            if self.gpu.warming.is_none() && run.history.train.last().is_some_and(|(step, _)| *step >= 1) {
+                self.prepare_gpu(&shape, fx);
+            }
             return;
         }
         let (now, step) = (fx.now_ms(), run.step());

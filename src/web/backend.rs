@@ -35,6 +35,7 @@ pub async fn open_gpu() -> Result<Backend, String> {
         Adapter::Missing(reason) => return Err(reason),
         Adapter::Found { name, software, max_buffer_bytes } => (name, software, max_buffer_bytes),
     };
+    limit_autotune_samples();
     let remembered_kernels = Some(open_kernel_cache().await);
     let device =
         Device::wgpu_options().init_async().await.map_err(|e| format!("WebGPU could not start ({e})"))?;
@@ -46,6 +47,22 @@ pub async fn open_gpu() -> Result<Backend, String> {
         remembered_kernels,
     };
     Ok(Backend { device, info })
+}
+
+/// Samples autotune takes of each candidate kernel. In a browser cubecl cannot drop slow
+/// candidates between rounds, so each gets the whole budget (10 by default), one GPU round trip
+/// apiece: three tell a kernel several times faster from the rest, which is the choice that
+/// matters, and a first visit's warm-up submits a third of the work.
+const AUTOTUNE_SAMPLES: usize = 3;
+
+fn limit_autotune_samples() {
+    use cubecl_environment::config::RuntimeConfig;
+    use cubecl_runtime::config::CubeClRuntimeConfig;
+    let mut config = CubeClRuntimeConfig::default();
+    config.autotune.bench.min_samples = AUTOTUNE_SAMPLES;
+    config.autotune.bench.max_samples = AUTOTUNE_SAMPLES;
+    // False once cubecl has read its configuration: a second GPU in this worker keeps the first's.
+    let _ = CubeClRuntimeConfig::try_set(config);
 }
 
 /// Opens the store in which cubecl keeps autotune's choice of kernel for each operation and

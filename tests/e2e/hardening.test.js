@@ -116,7 +116,7 @@ test('a checkpoint that asks for 100,000 prompts is refused at once', async () =
 
 test('a model whose attention scores would not fit a GPU buffer is refused before training', async () => {
   const page = await openPage(env.browser, `${env.server.url}/?backend=webgpu&preset=tiny`);
-  await byTestId(page, 'backend').filter({ hasText: 'WebGPU' }).waitFor({ timeout: 2 * MINUTE });
+  await byTestId(page, 'gpu-status').filter({ hasText: 'WebGPU' }).waitFor({ timeout: 2 * MINUTE });
   await byTestId(page, 'context').fill('4096');
   await byTestId(page, 'batch-size').fill('64');
   await byTestId(page, 'train').click();
