@@ -293,10 +293,18 @@ fn new_identity(corpus: &Corpus, now_ms: f64) -> RunIdentity {
 
 /// The `count` values of `tensor`, read back from the device; why not, when they do not come.
 async fn read_floats(tensor: Tensor<1>, count: usize) -> Result<Vec<f32>, String> {
-    let data = tensor.into_data_async().await.map_err(|e| format!("{e:?}"))?;
+    let data = tensor.into_data_async().await.map_err(|e| innermost_cause(&e.to_string()))?;
     let values = data.try_to_vec::<f32>().map_err(|e| format!("{e:?}"))?;
     if values.len() != count {
         return Err(format!("{} values where {count} were expected", values.len()));
     }
     Ok(values)
+}
+
+/// The last cause in burn's account of a failed execution ("An error happened during
+/// execution / Caused by: … / Backtrace: …"): what went wrong, in one line.
+fn innermost_cause(account: &str) -> String {
+    let noise = ["An error happened during execution", "Caused by:", "Backtrace:", "No backtrace available"];
+    let mut causes = account.lines().map(str::trim).rev();
+    causes.find(|line| !line.is_empty() && !noise.contains(line)).unwrap_or(account).to_string()
 }

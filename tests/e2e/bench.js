@@ -1,8 +1,9 @@
 // Browser benchmark: `node tests/e2e/bench.js [webgpu|cpu] [preset] [steps]` after
 // `trunk build --release`. Trains in the built page and prints, one line each:
-// - the training step: the first step (kernel compilation and autotune on WebGPU), the median
-//   time per step after warm-up (from the page's step counter, which the training worker
-//   reports at most every 100 ms), tokens/s and the FLOP/s they stand for;
+// - the training step: the first step, the median time per step after warm-up (from the page's
+//   step counter, which the training worker reports at most every 100 ms), tokens/s and the
+//   FLOP/s they stand for. On WebGPU the run's first steps are the CPU's while the GPU warms up:
+//   the line says when the GPU took over, and the median counts `steps` steps on the GPU after it;
 // - generation with the page's sampling tool (the KV cache), ms per token;
 // - the peak resident memory of the browser's renderer (the page and its workers) and GPU process;
 // - on WebGPU, a second run after the browser starts again on the same profile: its first step
@@ -15,13 +16,15 @@ import { serve, launchWithProfile, openPage, byTestId } from './harness.js';
 const [backend = 'cpu', preset = 'tutorial', steps = '40'] = process.argv.slice(2);
 const server = await serve();
 const profile = await mkdtemp(join(tmpdir(), 'gptlab-bench-'));
-const url = `${server.url}/?backend=${backend}&preset=${preset}&steps=${steps}`;
+// On WebGPU the run is stopped after `steps` steps on the GPU.
+const url = `${server.url}/?backend=${backend}&preset=${preset}&steps=${backend === 'webgpu' ? 1_000_000 : steps}`;
 try {
   const what = `browser backend=${backend} preset=${preset} steps=${steps}`;
   let browser = await launchWithProfile(profile);
   let page = await openPage(browser, url);
   const run = await train(page, Number(steps));
-  console.log(`${what} (${run.label}): first step ${run.firstStep.toFixed(0)} ms (${run.stepsByThen} step(s) by then), ` +
+  const handOver = run.gpuAfter === null ? '' : `, the GPU took over after ${(run.gpuAfter / 1000).toFixed(1)} s at step ${run.gpuFrom}`;
+  console.log(`${what} (${run.label}): first step ${run.firstStep.toFixed(0)} ms (${run.stepsByThen} step(s) by then)${handOver}, ` +
     `median ${run.median.toFixed(1)} ms/step over ${run.warmSteps} warm steps, ` +
     `${run.tokensPerSecond.toFixed(0)} tokens/s, ${(run.tokensPerSecond * run.flopsPerToken / 1e9).toFixed(2)} GFLOP/s`);
   // As many tokens as fill the context after the prompt (bytes: one token a character).
@@ -39,7 +42,8 @@ try {
     page = await openPage(browser, url);
     const again = await train(page, Number(steps));
     console.log(`${what}, the browser started again on the same profile: first step ` +
-      `${again.firstStep.toFixed(0)} ms (${again.kernelCache}), median ${again.median.toFixed(1)} ms/step`);
+      `${again.firstStep.toFixed(0)} ms (${again.kernelCache}), the GPU took over after ` +
+      `${(again.gpuAfter / 1000).toFixed(1)} s, median ${again.median.toFixed(1)} ms/step`);
     await browser.close();
   }
 } finally {
@@ -49,33 +53,42 @@ try {
 
 /** Presses Train and times the steps until `total`; the run's figures. */
 async function train(page, total) {
-  await byTestId(page, 'backend').filter({ hasText: backend === 'cpu' ? 'CPU' : 'WebGPU' }).waitFor({ timeout: 60_000 });
-  const label = await byTestId(page, 'backend').textContent();
+  const gpu = backend === 'webgpu';
+  await byTestId(page, gpu ? 'gpu-status' : 'training-device').filter({ hasText: gpu ? 'WebGPU' : 'CPU' })
+    .waitFor({ timeout: 60_000 });
+  const label = await byTestId(page, gpu ? 'gpu-status' : 'training-device').textContent();
   const kernelCache = await byTestId(page, 'kernel-cache').textContent().catch(() => 'no kernel cache');
   await page.evaluate(() => { window.benchClickedAt = performance.now(); });
   // dispatchEvent, not click(): on a software GPU the page's thread can be busy for longer than
   // click() waits after clicking.
   await byTestId(page, 'train').dispatchEvent('click');
   // Poll inside the page so each step change is seen within a few milliseconds.
-  const { stamps, trainingAt, clickedAt } = await page.evaluate(async (total) => {
+  const { stamps: all, trainingAt, clickedAt, gpuFrom, gpuAt } = await page.evaluate(async ([total, gpu]) => {
     const clickedAt = window.benchClickedAt;
-    const step = () => Number(document.querySelector('[data-testid="step"]').textContent);
-    const training = () => document.querySelector('[data-testid="phase"]').textContent.startsWith('training');
+    const text = (id) => document.querySelector(`[data-testid="${id}"]`).textContent;
     const seen = [];
     let last = 0;
     let trainingAt = null;
-    while (last < total) {
+    let gpuFrom = null;
+    let gpuAt = null;
+    while (gpu ? gpuFrom === null || last < gpuFrom + total : last < total) {
       await new Promise((r) => setTimeout(r, 2));
       const error = document.querySelector('[data-testid="error"]');
       if (error) throw new Error(error.textContent);
-      if (trainingAt === null && training()) trainingAt = performance.now();
-      const now = step();
+      if (trainingAt === null && text('phase').startsWith('training')) trainingAt = performance.now();
+      const now = Number(text('step'));
       if (now !== last) { seen.push([now, performance.now()]); last = now; }
+      if (gpu && gpuFrom === null && text('training-device').includes('WebGPU')) {
+        [gpuFrom, gpuAt] = [now, performance.now()];
+      }
     }
-    return { stamps: seen, trainingAt, clickedAt };
-  }, total);
-  // The first step: kernel compilation and autotune on WebGPU, after the "before" samples.
-  const firstStep = stamps[0][1] - (trainingAt ?? clickedAt);
+    if (gpu) document.querySelector('[data-testid="stop"]').click();
+    return { stamps: seen, trainingAt, clickedAt, gpuFrom, gpuAt };
+  }, [total, gpu]);
+  const firstStep = all[0][1] - (trainingAt ?? clickedAt);
+  const gpuAfter = gpuAt === null ? null : gpuAt - (trainingAt ?? clickedAt);
+  // On WebGPU, the steps after the hand-over.
+  const stamps = gpu ? all.filter(([step]) => step >= gpuFrom) : all;
   const deltas = [];
   for (let i = 1; i < stamps.length; i++) {
     deltas.push((stamps[i][1] - stamps[i - 1][1]) / (stamps[i][0] - stamps[i - 1][0]));
@@ -90,7 +103,9 @@ async function train(page, total) {
     label,
     kernelCache,
     firstStep,
-    stepsByThen: stamps[0][0],
+    stepsByThen: all[0][0],
+    gpuFrom,
+    gpuAfter,
     median,
     warmSteps: warm.length,
     context,

@@ -94,13 +94,56 @@ test('with WebGPU chosen the CPU trains at once, and the GPU takes over during t
   await cpu.context().close();
 
   // Autotune's choices outlive the page: the browser's storage kept them for the next visit.
+  const devices = keepGpuDevices(page);
   await page.reload();
   const remembered = byTestId(page, 'kernel-cache').filter({ hasText: 'remembered' });
   await remembered.waitFor({ timeout: MINUTE });
   assert.ok(Number((await remembered.textContent()).match(/^(\d+) GPU kernel choices/)?.[1]) > 0);
+
+  // A GPU lost mid-run: the run goes back to the CPU, from the state it moved with, and on.
+  await train(page);
+  await byTestId(page, 'training-device').filter({ hasText: 'WebGPU' }).waitFor({ timeout: 10 * MINUTE });
+  const onGpu = Number(await byTestId(page, 'step').textContent());
+  await page.waitForFunction((from) => Number(document.querySelector('[data-testid="step"]').textContent) > from,
+    onGpu, { timeout: 5 * MINUTE });
+  assert.equal(await devices.destroy(), 1, 'the page holds one GPU device');
+  await byTestId(page, 'gpu-status').filter({ hasText: 'lost' }).waitFor({ timeout: 5 * MINUTE });
+
+  assert.match(await byTestId(page, 'gpu-status').textContent(), /lost \(.+\); training went back to the CPU/);
+  assert.match(await byTestId(page, 'training-device').textContent(), /CPU/);
+  assert.match(await byTestId(page, 'backend').textContent(), /the GPU was lost at step \d+; the run went on from its last save/);
+  const back = Number(await byTestId(page, 'step').textContent());
+  await page.waitForFunction((from) => Number(document.querySelector('[data-testid="step"]').textContent) > from + 20,
+    back, { timeout: MINUTE });
+  assert.equal(await byTestId(page, 'phase').textContent(), 'training…');
+  assert.deepEqual(await byTestId(page, 'error').allTextContents(), []);
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
+
+/**
+ * Keeps the GPU devices the page's workers request (from the next worker on), so that a test
+ * can take them away as a driver reset would: `destroy()` resolves to how many it destroyed.
+ */
+function keepGpuDevices(page) {
+  const workers = [];
+  page.on('worker', (worker) => {
+    workers.push(worker);
+    worker.evaluate(() => {
+      const request = GPUAdapter.prototype.requestDevice;
+      GPUAdapter.prototype.requestDevice = async function (...args) {
+        const device = await request.apply(this, args);
+        (self.gpuDevices ??= []).push(device);
+        return device;
+      };
+    }).catch(() => {}); // a worker that is gone
+  });
+  const destroyEach = () => (self.gpuDevices ?? []).map((device) => device.destroy()).length;
+  return {
+    destroy: async () => (await Promise.all(workers.map((w) => w.evaluate(destroyEach).catch(() => 0))))
+      .reduce((a, b) => a + b, 0),
+  };
+}
 
 /**
  * Train, see the loss fall by at least `minDrop`, download the checkpoint, reload, load it, get
