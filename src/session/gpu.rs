@@ -26,6 +26,8 @@ pub(super) struct Gpu {
     /// The shape whose kernels are being prepared, and the one whose kernels are ready.
     warming: Option<StepShape>,
     warm: Option<StepShape>,
+    /// A shape whose step needs buffers larger than the GPU allows.
+    unsuited: Option<StepShape>,
     /// For the warm shape, once measured: whether the GPU is the faster.
     gpu_faster: Option<bool>,
     trial: Option<Trial>,
@@ -115,6 +117,7 @@ impl Session {
         if let Some(limit) = gpu.info.max_buffer_bytes
             && let Err(error) = check_buffer_limit(&shape.model, shape.train.batch_size, limit)
         {
+            self.gpu.unsuited = Some(shape.clone());
             self.report_gpu(GpuStatus::Off { reason: error.to_string() }, fx);
             return;
         }
@@ -157,9 +160,10 @@ impl Session {
         let Some(gpu) = self.gpu.backend.clone() else { return };
         let shape = run.shape();
         if !self.gpu.warm.as_ref().is_some_and(|warm| warm.same_kernels(&shape)) {
-            // Once the page shows the run's first steps: the warm-up's first step can hold the
-            // worker for a while (its kernels are compiled there), and must not delay them.
-            if self.gpu.warming.is_none() && run.history.train.last().is_some_and(|(step, _)| *step >= 1) {
+            let unsuited = self.gpu.unsuited.as_ref().is_some_and(|unsuited| unsuited.same_kernels(&shape));
+            // After the first step, reported: the warm-up's first step can hold the worker for a
+            // while (autotune launches every candidate kernel there) and must not delay it.
+            if self.gpu.warming.is_none() && !unsuited && self.read_losses(true, fx).await {
                 self.prepare_gpu(&shape, fx);
             }
             return;

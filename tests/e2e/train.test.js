@@ -80,7 +80,7 @@ test('with WebGPU chosen the CPU trains at once, and the GPU takes over during t
   const before = losses.slice(handOver - 20, handOver);
   const noise = Math.max(...before.slice(1).map((loss, i) => Math.abs(loss - before[i])));
   const jump = Math.abs(losses[handOver] - losses[handOver - 1]);
-  assert.ok(jump <= 2 * noise, `the loss moved ${jump} at the hand-over; ${noise} between earlier steps`);
+  assert.ok(jump <= 3 * noise, `the loss moved ${jump} at the hand-over; ${noise} between earlier steps`);
 
   // The GPU's model draws on the CPU the text it drew on the GPU.
   const cpu = await openPage(env.browser, `${env.server.url}/?backend=cpu&preset=tiny`);

@@ -47,11 +47,15 @@ fn chosen_webgpu_takes_over_once_warm_and_the_run_goes_on_as_if_it_had_not_moved
     let file = trained_checkpoint();
     let mut world = with_gpu(BackendChoice::WebGpu);
     let mut session = fine_tuning(&mut world, &file, training(20, 1000));
-    assert_eq!(world.warm_ups.len(), 1, "the GPU warms up for the run's sizes as it starts");
+    assert!(world.warm_ups.is_empty(), "the first step comes first");
+    steps(&mut session, &mut world, 1, STEP_MS);
+    assert_eq!(world.warm_ups.len(), 1, "then the GPU warms up for the run's sizes");
     assert_eq!(world.warm_ups[0].train.batch_size, 4);
-    steps(&mut session, &mut world, 6, STEP_MS);
+    let outline: Vec<String> = world.events.iter().map(outline).collect();
+    assert_eq!(outline[outline.len() - 2..], ["Progress@1", "Gpu(Preparing { done: 0, total: 3 })"]);
+    steps(&mut session, &mut world, 5, STEP_MS);
     assert_eq!(devices(&world.events).last().unwrap().0, "CPU", "the first steps are the CPU's");
-    assert!(matches!(gpu_statuses(&world.events).last(), Some(GpuStatus::Preparing { done: 0, .. })));
+    assert_eq!(world.warm_ups.len(), 1);
 
     session.warm_up_progress(2, &mut world);
     assert!(matches!(gpu_statuses(&world.events).last(), Some(GpuStatus::Preparing { done: 2, .. })));
@@ -111,6 +115,7 @@ fn a_pause_during_the_timing_does_not_count_against_a_device() {
     let file = trained_checkpoint();
     let mut world = with_gpu(BackendChoice::Auto);
     let mut session = fine_tuning(&mut world, &file, training(40, 1000));
+    steps(&mut session, &mut world, 1, STEP_MS);
     block_on(session.warmed_up(Ok(()), &mut world));
     steps(&mut session, &mut world, 2, STEP_MS);
     send(&mut session, &mut world, gptlab::session::Command::Pause);
@@ -156,9 +161,12 @@ fn a_lost_gpu_sends_the_run_back_to_the_cpu_from_the_state_it_moved_with() {
 #[test]
 fn a_model_too_large_for_the_gpus_buffers_trains_on_the_cpu_unless_the_gpu_was_chosen() {
     let mut world = World { gpu_buffer_bytes: Some(50_000), ..World::default() };
-    let session = started(&mut world, training(8, 4));
+    let mut session = started(&mut world, training(8, 4));
+    steps(&mut session, &mut world, 3, STEP_MS);
     assert!(session.training());
     assert!(world.warm_ups.is_empty(), "no warm-up for a model the GPU cannot hold");
+    let refusals = gpu_statuses(&world.events).iter().filter(|s| matches!(s, GpuStatus::Off { .. })).count();
+    assert_eq!(refusals, 1, "said once");
     match gpu_statuses(&world.events).last() {
         Some(GpuStatus::Off { reason }) => assert!(reason.contains("more than this GPU allows"), "{reason}"),
         other => panic!("{other:?}"),
