@@ -1,6 +1,8 @@
 //! The training code on burn's wgpu backend: Vulkan through Mesa's lavapipe on a machine without
 //! a GPU (set GPTLAB_WGPU=gpu to use the default, usually a real GPU), so the GPU kernels run.
 
+use std::sync::OnceLock;
+
 use burn::prelude::*;
 use burn::tensor::DeviceKind;
 use burn::tensor::wgpu::WgpuBackend;
@@ -11,13 +13,19 @@ use gptlab::sample::{SampleConfig, generate};
 use gptlab::tokenize::Tokenizer;
 use gptlab::train::{Preset, StepShape, TrainConfig, Trainer, WARM_UP_STEPS, warm_up};
 
+/// The one wgpu device of this test binary: burn starts a device's service once per process.
 fn wgpu_device() -> Device {
-    let options = Device::wgpu_options();
-    let options = match std::env::var("GPTLAB_WGPU").as_deref() {
-        Ok("gpu") => options,
-        _ => options.device_kind(DeviceKind::Cpu).graphics_api(WgpuBackend::Vulkan),
-    };
-    options.init().expect("no wgpu device: install mesa-vulkan-drivers for lavapipe")
+    static DEVICE: OnceLock<Device> = OnceLock::new();
+    DEVICE
+        .get_or_init(|| {
+            let options = Device::wgpu_options();
+            let options = match std::env::var("GPTLAB_WGPU").as_deref() {
+                Ok("gpu") => options,
+                _ => options.device_kind(DeviceKind::Cpu).graphics_api(WgpuBackend::Vulkan),
+            };
+            options.init().expect("no wgpu device: install mesa-vulkan-drivers for lavapipe")
+        })
+        .clone()
 }
 
 #[test]
