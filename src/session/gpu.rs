@@ -269,7 +269,8 @@ impl Session {
         Ok(bytes)
     }
 
-    /// The GPU says it is lost (the driver heard it, or a read-back failed): as `lost_device`.
+    /// The GPU is gone (a driver that hears of it tells the session; a failed read-back finds it
+    /// too, through `lost_device`): a run on it goes on on the CPU, and no warm-up is awaited.
     pub async fn gpu_lost(&mut self, reason: String, fx: &mut impl Effects) {
         if self.on_gpu() {
             self.lost_device(reason, fx).await;
