@@ -212,6 +212,12 @@ pub fn load(bytes: &[u8], device: &Device) -> Result<(Gpt, CheckpointInfo), Chec
     Ok((model, info))
 }
 
+/// A saved run's model and optimizer moments (what `save_run` wrote), on `device`.
+pub fn load_run(bytes: &[u8], device: &Device) -> Result<(Gpt, BTreeMap<String, Moments>), CheckpointError> {
+    let (model, _) = load(bytes, device)?;
+    Ok((model, load_moments(bytes, device)?))
+}
+
 /// The optimizer moments a saved run holds, keyed by parameter path, on `device`. A file saved
 /// without them (a shared checkpoint) gives none: the optimizer then starts afresh.
 pub fn load_moments(bytes: &[u8], device: &Device) -> Result<BTreeMap<String, Moments>, CheckpointError> {

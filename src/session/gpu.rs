@@ -22,7 +22,6 @@ pub(super) struct Gpu {
     choice: BackendChoice,
     /// The opened GPU, while it can be used.
     backend: Option<Backend>,
-    status: GpuStatus,
     /// The shape whose kernels are being prepared, and the one whose kernels are ready.
     warming: Option<StepShape>,
     warm: Option<StepShape>,
@@ -73,7 +72,6 @@ impl Session {
     }
 
     fn report_gpu(&mut self, status: GpuStatus, fx: &mut impl Effects) {
-        self.gpu.status = status.clone();
         let adapter = self.gpu.backend.as_ref().map(|gpu| gpu.info.clone());
         fx.post(Event::Gpu(GpuReport { adapter, status }));
     }
@@ -144,7 +142,7 @@ impl Session {
         }
         self.gpu.warm = Some(shape);
         self.gpu.gpu_faster = None;
-        match self.run.as_ref().filter(|run| run.phase.busy()).map(|run| run.shape()) {
+        match self.run.as_ref().filter(|run| run.phase.busy()).map(|run| run.shape.clone()) {
             Some(run) if !self.gpu.warm.as_ref().is_some_and(|warm| warm.same_kernels(&run)) => {
                 self.prepare_gpu(&run, fx) // a run of other sizes began meanwhile
             }
@@ -157,14 +155,17 @@ impl Session {
     /// warm for it and the choice or a measurement says so, and carries the measurement on.
     pub(super) async fn consider_gpu(&mut self, fx: &mut impl Effects) {
         let Some(run) = self.run.as_ref().filter(|run| run.phase == Phase::Training) else { return };
-        let Some(gpu) = self.gpu.backend.clone() else { return };
-        let shape = run.shape();
-        if !self.gpu.warm.as_ref().is_some_and(|warm| warm.same_kernels(&shape)) {
-            let unsuited = self.gpu.unsuited.as_ref().is_some_and(|unsuited| unsuited.same_kernels(&shape));
+        let Some(gpu) = &self.gpu.backend else { return };
+        let gpu = || gpu.clone(); // only to move the run: a backend's clone allocates
+        let matches = |shape: &Option<StepShape>| shape.as_ref().is_some_and(|s| s.same_kernels(&run.shape));
+        if !matches(&self.gpu.warm) {
             // After the first step, reported: the warm-up's first step can hold the worker for a
             // while (autotune launches every candidate kernel there) and must not delay it.
-            if self.gpu.warming.is_none() && !unsuited && self.read_losses(true, fx).await {
-                self.prepare_gpu(&shape, fx);
+            if self.gpu.warming.is_none() && !matches(&self.gpu.unsuited) {
+                let shape = run.shape.clone();
+                if self.read_losses(true, fx).await {
+                    self.prepare_gpu(&shape, fx);
+                }
             }
             return;
         }
@@ -175,7 +176,7 @@ impl Session {
             None if self.gpu.choice == BackendChoice::WebGpu => {
                 let note =
                     format!("WebGPU was chosen: it took over at step {step}, once its kernels were ready");
-                if self.move_run(gpu, note, fx).await {
+                if self.move_run(gpu(), note, fx).await {
                     self.report_gpu(GpuStatus::InUse, fx);
                 }
             }
@@ -186,7 +187,7 @@ impl Session {
             Some(Trial::Cpu { since }) if step >= since.1 + TIMED_STEPS => {
                 let cpu_ms = ms_per_step(since);
                 let note = format!("timing the GPU from step {step}");
-                if self.move_run(gpu, note, fx).await {
+                if self.move_run(gpu(), note, fx).await {
                     self.gpu.trial = Some(Trial::Gpu { since: None, cpu_ms });
                 }
             }
@@ -261,10 +262,8 @@ impl Session {
 
     async fn moved_run(&mut self, to: &Backend) -> Result<Vec<u8>, SessionError> {
         let run = self.run.as_mut().ok_or(SessionError::NoModel)?;
-        let bytes = checkpoint::save_run(&run.trainer.model(), run.trainer.moments(), &run.info()).await?;
-        let device = to.device.clone().autodiff();
-        let (model, _) = checkpoint::load(&bytes, &device)?;
-        let moments = checkpoint::load_moments(&bytes, &device)?;
+        let bytes = run.save().await?;
+        let (model, moments) = checkpoint::load_run(&bytes, &to.device.clone().autodiff())?;
         run.trainer.move_to(&to.device, model, moments);
         Ok(bytes)
     }

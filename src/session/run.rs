@@ -1,7 +1,7 @@
 //! A training run and its bookkeeping: the trainer, the chart, and the clocks that decide when
 //! to read losses back, when to report, and when the time budget is spent.
 
-use crate::checkpoint::{CheckpointInfo, History, RunIdentity, TrainingState};
+use crate::checkpoint::{self, CheckpointError, CheckpointInfo, History, RunIdentity, TrainingState};
 use crate::data::Corpus;
 use crate::tokenize::Tokenizer;
 use crate::train::{StepOutput, StepShape, Trainer};
@@ -36,6 +36,8 @@ pub struct Run {
     pub last_autosave: Option<usize>,
     /// The run's id and its corpus's hash, under which it is saved.
     pub identity: RunIdentity,
+    /// What a GPU's kernels are prepared for to take the run's steps.
+    pub shape: StepShape,
 }
 
 impl Run {
@@ -46,7 +48,9 @@ impl Run {
         history: History,
         identity: RunIdentity,
     ) -> Self {
+        let shape = StepShape { model: trainer.model_config().clone(), train: trainer.config().clone() };
         Self {
+            shape,
             trainer,
             tokenizer,
             corpus,
@@ -125,9 +129,9 @@ impl Run {
         by_steps.min(by_time)
     }
 
-    /// What a GPU's kernels are prepared for to take the run's steps.
-    pub fn shape(&self) -> StepShape {
-        StepShape { model: self.trainer.model_config().clone(), train: self.trainer.config().clone() }
+    /// The run as `checkpoint::save_run` writes it, to resume from: weights, moments and chart.
+    pub async fn save(&self) -> Result<Vec<u8>, CheckpointError> {
+        checkpoint::save_run(&self.trainer.model(), self.trainer.moments(), &self.info()).await
     }
 
     /// The run as a checkpoint describes it.

@@ -85,9 +85,8 @@ impl Session {
         let (train, validation) = (encode(&saved.corpus.train)?, encode(&saved.corpus.validation)?);
         let mut trainer = Trainer::new(&info.model, config, train, validation, &self.device()?)
             .map_err(|e| unusable(&e))?;
-        let (model, _) = checkpoint::load(&saved.checkpoint, trainer.device()).map_err(|e| unusable(&e))?;
-        let moments =
-            checkpoint::load_moments(&saved.checkpoint, trainer.device()).map_err(|e| unusable(&e))?;
+        let (model, moments) =
+            checkpoint::load_run(&saved.checkpoint, trainer.device()).map_err(|e| unusable(&e))?;
         let step = info.training.step;
         trainer.restore(model, moments, step);
         if !fx.acquire().await {
@@ -258,7 +257,7 @@ impl Session {
         if run.last_autosave == Some(run.step()) && run.corpus_saved {
             return;
         }
-        match checkpoint::save_run(&run.trainer.model(), run.trainer.moments(), &run.info()).await {
+        match run.save().await {
             Ok(bytes) => self.keep_save(bytes, fx).await,
             Err(e) => fx.post(Event::Error {
                 message: SessionError::Autosave(super::StoreError(e.to_string())).to_string(),
