@@ -99,6 +99,11 @@ test('with WebGPU chosen the CPU trains at once, and the GPU takes over during t
   const remembered = byTestId(page, 'kernel-cache').filter({ hasText: 'remembered' });
   await remembered.waitFor({ timeout: MINUTE });
   assert.ok(Number((await remembered.textContent()).match(/^(\d+) GPU kernel choices/)?.[1]) > 0);
+  // A second tab finds the store taken: its choices last only until it closes.
+  const second = await openPage(page.context(), `${env.server.url}/?backend=webgpu&preset=tiny`);
+  await byTestId(second, 'kernel-cache').filter({ hasText: 'another gptlab tab holds' }).waitFor({ timeout: MINUTE });
+  assert.deepEqual(second.problems, []);
+  await second.close();
 
   // A GPU lost mid-run: the run goes back to the CPU, from the state it moved with, and on.
   await train(page);
