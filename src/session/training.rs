@@ -146,7 +146,7 @@ impl Session {
     pub(super) async fn train_step(&mut self, fx: &mut impl Effects) {
         let Some(run) = self.run.as_mut().filter(|run| run.phase == Phase::Training) else { return };
         let output = run.trainer.step();
-        run.unread.push((run.step(), output));
+        run.unread.push(run.step(), output);
         let now = fx.now_ms();
         let (step, evaluate, last) = (run.step(), run.evaluates(), run.last_step(now));
         if !run.read_due(now, evaluate, last) || !self.read_losses(false, fx).await {
@@ -168,10 +168,9 @@ impl Session {
     /// adds them to the chart; reports progress when it is due or `report` asks. False when the
     /// run failed: a loss that is not a number, or a lost device.
     pub(super) async fn read_losses(&mut self, report: bool, fx: &mut impl Effects) -> bool {
-        let Some(run) = self.run.as_mut().filter(|run| !run.unread.is_empty()) else { return true };
-        let unread = std::mem::take(&mut run.unread);
-        let values = unread.iter().flat_map(|(_, out)| [out.loss.clone(), out.grad_norm.clone()]);
-        let values = match read_floats(Tensor::cat(values.collect(), 0), 2 * unread.len()).await {
+        let Some(run) = self.run.as_mut() else { return true };
+        let Some((steps, values)) = run.unread.take() else { return true };
+        let values = match read_floats(values, 2 * steps.len()).await {
             Ok(values) => values,
             Err(reason) => {
                 self.lost_device(reason, fx).await;
@@ -180,7 +179,7 @@ impl Session {
         };
         let now = fx.now_ms();
         run.last_read_ms = now;
-        for ((step, _), pair) in unread.iter().zip(values.chunks(2)) {
+        for (step, pair) in steps.iter().zip(values.chunks(2)) {
             let loss = pair[0];
             if !loss.is_finite() {
                 let last_save = run.last_autosave;
