@@ -39,9 +39,11 @@ unpack() {
     awk '/^\[/ { drop = /^\[\[test\]\]$/ || /^\[dev-dependencies[].]/ } !drop' "$out/Cargo.toml" >"$tmp/Cargo.toml"
     mv "$tmp/Cargo.toml" "$out/Cargo.toml"
   fi
-  # Keep what building the library needs (README.md is the manifest's readme); drop tests, benches,
-  # examples, other docs, Cargo.lock, Cargo.toml.orig and .cargo_vcs_info.json.
-  find "$out" -mindepth 1 -maxdepth 1 ! -name Cargo.toml ! -name README.md ! -name src -exec rm -rf {} +
+  # Keep what building the library needs (README.md is the manifest's readme, build.rs its build
+  # script); drop tests, benches, examples, other docs, Cargo.lock, Cargo.toml.orig and
+  # .cargo_vcs_info.json.
+  find "$out" -mindepth 1 -maxdepth 1 ! -name Cargo.toml ! -name README.md ! -name build.rs ! -name src \
+    -exec rm -rf {} +
 }
 
 status=0

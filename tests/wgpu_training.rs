@@ -11,13 +11,17 @@ use gptlab::data::arithmetic;
 use gptlab::model::Gpt;
 use gptlab::sample::{SampleConfig, generate};
 use gptlab::tokenize::Tokenizer;
-use gptlab::train::{Preset, StepShape, TrainConfig, Trainer, WARM_UP_STEPS, warm_up};
+use gptlab::train::{
+    Preset, StepShape, TrainConfig, Trainer, WARM_UP_STEPS, choose_kernels_untimed, warm_up,
+};
 
 /// The one wgpu device of this test binary: burn starts a device's service once per process.
+/// Its kernels are chosen as the page chooses them: untimed.
 fn wgpu_device() -> Device {
     static DEVICE: OnceLock<Device> = OnceLock::new();
     DEVICE
         .get_or_init(|| {
+            assert!(choose_kernels_untimed(), "autotune read its settings before the test set them");
             let options = Device::wgpu_options();
             let options = match std::env::var("GPTLAB_WGPU").as_deref() {
                 Ok("gpu") => options,

@@ -18,4 +18,4 @@ pub use memory::{StepBuffer, check_buffer_limit, largest_buffer, memory_estimate
 pub use optimizer::{ModelOptimizer, Moments, clip_grad_norm, global_grad_norm, moments};
 pub use schedule::learning_rate;
 pub use trainer::{StepOutput, TrainError, Trainer};
-pub use warm_up::{StepShape, WARM_UP_STEPS, warm_up};
+pub use warm_up::{StepShape, WARM_UP_STEPS, choose_kernels_untimed, warm_up};

@@ -27,6 +27,20 @@ impl StepShape {
     }
 }
 
+/// Has autotune take each GPU operation's first-priority kernel instead of timing every candidate
+/// (`untimed`, a patch of ours: vendor/README.md), for the GPUs this process opens from now on.
+/// Timing compiles every candidate and reads the GPU back several times apiece, one round trip
+/// each in a browser: on a first visit that held the first GPU step back by minutes on a slow GPU.
+/// Untimed, a step compiles only the kernels it runs (BENCHMARKS.md compares the two). False when
+/// autotune had read its settings already (a GPU was opened before), which then stay.
+pub fn choose_kernels_untimed() -> bool {
+    use cubecl_environment::config::RuntimeConfig;
+    use cubecl_runtime::config::CubeClRuntimeConfig;
+    let mut config = CubeClRuntimeConfig::default();
+    config.autotune.bench.untimed = true;
+    CubeClRuntimeConfig::try_set(config)
+}
+
 /// Takes `WARM_UP_STEPS` training steps of `shape` on `device`, each read back (so a browser's
 /// event loop runs other work while the GPU is busy), calling `progress` with the steps done.
 pub async fn warm_up(
