@@ -149,17 +149,6 @@ pub struct DeviceInfo {
     pub note: Option<String>,
     /// The largest buffer the GPU allows (`maxStorageBufferBindingSize`); `None` on the CPU.
     pub max_buffer_bytes: Option<u64>,
-    /// Where autotune keeps the GPU's kernel choices; `None` on the CPU.
-    pub kernel_store: Option<KernelStore>,
-}
-
-/// Where autotune keeps its choice of kernel for each GPU operation and shape.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum KernelStore {
-    /// The browser's storage, holding the choices earlier visits left.
-    Kept { remembered: u64 },
-    /// Memory only, for this page's life, and why.
-    InMemory { reason: String },
 }
 
 /// The GPU as the page shows it: the adapter, when there is one, and what it is doing.

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use super::browser::reload_with_param;
 use super::run::RunState;
-use crate::session::protocol::{BackendChoice, KernelStore};
+use crate::session::protocol::BackendChoice;
 
 #[component]
 pub fn Header(state: RunState, choice: BackendChoice) -> impl IntoView {
@@ -18,11 +18,6 @@ pub fn Header(state: RunState, choice: BackendChoice) -> impl IntoView {
                 format!("{adapter}{}", gpu.status.describe())
             })
         })
-    };
-    let kernels = move || {
-        state
-            .gpu
-            .with(|gpu| gpu.as_ref().and_then(|g| g.adapter.as_ref()).and_then(|a| a.kernel_store.clone()))
     };
     view! {
         <header>
@@ -41,29 +36,6 @@ pub fn Header(state: RunState, choice: BackendChoice) -> impl IntoView {
                 </select>
             </p>
             <p class="gpu">"GPU: " <span data-testid="gpu-status">{move || gpu().unwrap_or_else(|| "looking for one…".into())}</span></p>
-            {move || kernels().map(|store| view! {
-                <p class="note" data-testid="kernel-cache">{kernel_cache_note(&store)}</p>
-            })}
         </header>
-    }
-}
-
-/// What the page says of the GPU kernels autotune chose on earlier visits.
-fn kernel_cache_note(store: &KernelStore) -> String {
-    match store {
-        KernelStore::Kept { remembered: 0 } => {
-            "The first steps try several GPU kernels for each operation (slow \
-              once); this browser remembers the fastest for later runs."
-                .into()
-        }
-        KernelStore::Kept { remembered } => {
-            format!(
-                "{remembered} GPU kernel choices remembered from earlier runs: no tuning needed for them."
-            )
-        }
-        KernelStore::InMemory { reason } => format!(
-            "The first steps try several GPU kernels for each operation (slow once); this page keeps the \
-             fastest only until it closes: {reason}."
-        ),
     }
 }

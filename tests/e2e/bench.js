@@ -7,7 +7,7 @@
 // - generation with the page's sampling tool (the KV cache), ms per token;
 // - the peak resident memory of the browser's renderer (the page and its workers) and GPU process;
 // - on WebGPU, a second run after the browser starts again on the same profile: its first step
-//   with the kernel choices the first run's autotune left in the origin's storage.
+//   with the shaders Chromium cached on the first.
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,13 +36,12 @@ try {
   console.log(`${what}: peak memory ${Object.entries(memory).map(([kind, mb]) => `${kind} ${mb} MB`).join(', ')}`);
   await browser.close();
   if (backend === 'webgpu') {
-    // A returning visitor: the same profile holds the first run's autotune choices (in the
-    // origin's storage) and whatever shaders Chromium cached.
+    // A returning visitor: the same profile holds whatever shaders Chromium cached.
     browser = await launchWithProfile(profile);
     page = await openPage(browser, url);
     const again = await train(page, Number(steps));
     console.log(`${what}, the browser started again on the same profile: first step ` +
-      `${again.firstStep.toFixed(0)} ms (${again.kernelCache}), the GPU took over after ` +
+      `${again.firstStep.toFixed(0)} ms, the GPU took over after ` +
       `${(again.gpuAfter / 1000).toFixed(1)} s, median ${again.median.toFixed(1)} ms/step`);
     await browser.close();
   }
@@ -57,7 +56,6 @@ async function train(page, total) {
   await byTestId(page, gpu ? 'gpu-status' : 'training-device').filter({ hasText: gpu ? 'WebGPU' : 'CPU' })
     .waitFor({ timeout: 60_000 });
   const label = await byTestId(page, gpu ? 'gpu-status' : 'training-device').textContent();
-  const kernelCache = await byTestId(page, 'kernel-cache').textContent().catch(() => 'no kernel cache');
   await page.evaluate(() => { window.benchClickedAt = performance.now(); });
   // dispatchEvent, not click(): on a software GPU the page's thread can be busy for longer than
   // click() waits after clicking.
@@ -101,7 +99,6 @@ async function train(page, total) {
   await byTestId(page, 'phase').filter({ hasText: /^(done|stopped)/ }).waitFor({ timeout: 3_600_000 });
   return {
     label,
-    kernelCache,
     firstStep,
     stepsByThen: all[0][0],
     gpuFrom,

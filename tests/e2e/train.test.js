@@ -47,7 +47,6 @@ test('by default the page times the software GPU against the CPU and stays on th
 test('with WebGPU chosen the CPU trains at once, and the GPU takes over during the run without losing a step', async () => {
   const page = await openPage(env.browser, `${env.server.url}/?backend=webgpu&preset=tiny&steps=100000`);
   await byTestId(page, 'gpu-status').filter({ hasText: 'WebGPU' }).waitFor({ timeout: MINUTE });
-  assert.match(await byTestId(page, 'kernel-cache').textContent(), /first steps try several GPU kernels/);
   const firstStep = await train(page);
   assert.ok(firstStep < 2000, `the first step showed after ${firstStep} ms`);
   assert.match(await byTestId(page, 'training-device').textContent(), /CPU/);
@@ -93,19 +92,10 @@ test('with WebGPU chosen the CPU trains at once, and the GPU takes over during t
   assert.deepEqual(cpu.problems, []);
   await cpu.context().close();
 
-  // Autotune's choices outlive the page: the browser's storage kept them for the next visit.
+  // A GPU lost mid-run, on a fresh page: the run goes back to the CPU, from the state it moved
+  // with, and on.
   const devices = keepGpuDevices(page);
   await page.reload();
-  const remembered = byTestId(page, 'kernel-cache').filter({ hasText: 'remembered' });
-  await remembered.waitFor({ timeout: MINUTE });
-  assert.ok(Number((await remembered.textContent()).match(/^(\d+) GPU kernel choices/)?.[1]) > 0);
-  // A second tab finds the store taken: its choices last only until it closes.
-  const second = await openPage(page.context(), `${env.server.url}/?backend=webgpu&preset=tiny`);
-  await byTestId(second, 'kernel-cache').filter({ hasText: 'another gptlab tab holds' }).waitFor({ timeout: MINUTE });
-  assert.deepEqual(second.problems, []);
-  await second.close();
-
-  // A GPU lost mid-run: the run goes back to the CPU, from the state it moved with, and on.
   await train(page);
   await byTestId(page, 'training-device').filter({ hasText: 'WebGPU' }).waitFor({ timeout: 10 * MINUTE });
   const onGpu = Number(await byTestId(page, 'step').textContent());

@@ -104,13 +104,13 @@ impl TrainingLock for World {
 
 impl Devices for World {
     fn cpu(&mut self) -> Backend {
-        let info = DeviceInfo { label: "CPU".into(), note: None, max_buffer_bytes: None, kernel_store: None };
+        let info = DeviceInfo { label: "CPU".into(), note: None, max_buffer_bytes: None };
         Backend { device: Device::flex(), info }
     }
 
     async fn open_gpu(&mut self, _: BackendChoice) -> Result<Backend, String> {
         let max_buffer_bytes = Some(self.gpu_buffer_bytes.ok_or("this world has no GPU")?);
-        let info = DeviceInfo { label: "GPU".into(), note: None, max_buffer_bytes, kernel_store: None };
+        let info = DeviceInfo { label: "GPU".into(), note: None, max_buffer_bytes };
         Ok(Backend { device: Device::flex(), info })
     }
 
