@@ -1,7 +1,9 @@
 // Counts the WebGPU calls of gptlab's page and of a TensorFlow.js reference (benchmarks/tfjs/)
 // training the same GPT, in one headless Chromium: pipelines created, dispatches, submits and
 // read-backs (mapAsync), before the first GPU step and per steady step.
-//   node benchmarks/gpu-counts.js [presets...] [--gpu-steps N]    (default: tiny, N = 13)
+//   node benchmarks/gpu-counts.js [presets...] [--gpu-steps N] [--also DIR]   (default: tiny, N = 13)
+// --also DIR measures a second build of the page (another `trunk build` output) in the same
+// invocation, between this one's run and TF.js's, for a before/after comparison.
 // Needs dist/ (the built page), tests/e2e/node_modules and benchmarks/node_modules (npm install).
 import { fileURLToPath } from 'node:url';
 import { serve, launch, openPage, byTestId } from '../tests/e2e/harness.js';
@@ -13,6 +15,8 @@ const presets = {
 const args = process.argv.slice(2);
 const at = args.indexOf('--gpu-steps');
 const gpuSteps = at < 0 ? 13 : Number(args.splice(at, 2)[1]);
+const alsoAt = args.indexOf('--also');
+const also = alsoAt < 0 ? null : args.splice(alsoAt, 2)[1];
 const chosen = args.length ? args : ['tiny'];
 // Step 10 must lie inside the window for "new pipelines after GPU step 10".
 if (!(Number.isInteger(gpuSteps) && gpuSteps > 10)) throw new Error('--gpu-steps must be an integer above 10');
@@ -91,7 +95,7 @@ async function until(page, what, timeout, done) {
   }
 }
 
-async function runGptlab(browser, server, name) {
+async function runGptlab(browser, server, name, build = 'dist') {
   const context = await browser.newContext();
   await context.addInitScript(installCounters);
   // The training worker starts at page load but touches the GPU only after Train: wrapping it
@@ -136,7 +140,7 @@ async function runGptlab(browser, server, name) {
     console.error(`gptlab ${name}: ${installed.length} worker(s); hand-over at step ${s0} ` +
       `(${before.pipelines} pipelines); step counter read as ${seen.join(', ')}`);
     return {
-      what: `gptlab (${name}; GPU from step ${s0 + 1}; counted ${a.step}..${b.step}; loss ${b.loss})`,
+      what: `gptlab ${build} (${name}; GPU from step ${s0 + 1}; counted ${a.step}..${b.step}; loss ${b.loss})`,
       firstStep, toGpu, before,
       perStep: perStep(minus(b.counts, a.counts), b.step - a.step),
       newPipelines: b.counts.pipelines - snaps[10].counts.pipelines,
@@ -189,6 +193,7 @@ function row(r) {
 }
 
 const server = await serve();
+const alsoServer = also && (await serve(also));
 const tfServer = await serve(fileURLToPath(new URL('.', import.meta.url)));
 const browser = await launch();
 let failed = false;
@@ -206,11 +211,16 @@ try {
   console.log(`Command: node benchmarks/gpu-counts.js ${process.argv.slice(2).join(' ')}`.trimEnd());
   console.log(`Chromium ${browser.version()}, WebGPU adapter ${adapter}\n`);
   const rows = [];
+  const runs = [
+    { what: 'gptlab', run: (name) => runGptlab(browser, server, name) },
+    ...(also ? [{ what: `gptlab ${also}`, run: (name) => runGptlab(browser, alsoServer, name, also) }] : []),
+    { what: 'TF.js', run: (name) => runTfjs(browser, tfServer, name) },
+  ];
   for (const name of chosen) {
-    for (const run of [runGptlab, runTfjs]) {
-      const r = await run(browser, run === runGptlab ? server : tfServer, name).catch((e) => {
+    for (const { what, run } of runs) {
+      const r = await run(name).catch((e) => {
         failed = true;
-        console.error(`${name}, ${run === runGptlab ? 'gptlab' : 'TF.js'}: ${e.message}`);
+        console.error(`${name}, ${what}: ${e.message}`);
         return null;
       });
       if (!r) continue;
@@ -231,6 +241,7 @@ try {
 } finally {
   await browser.close();
   server.close();
+  alsoServer?.close();
   tfServer.close();
 }
 process.exitCode = failed ? 1 : 0;
