@@ -22,6 +22,9 @@ use crate::train::{self, StepShape};
 
 /// The Web Lock a tab holds while it trains.
 const TRAINING_LOCK: &str = "gptlab-training";
+/// How long a page asks for the lock before it says another tab holds it: 2 s.
+const LOCK_TRIES: u32 = 10;
+const LOCK_RETRY_MS: u32 = 200;
 
 /// Longest stretch of training between two looks at the page's messages.
 const SLICE_MS: f64 = 50.0;
@@ -117,8 +120,17 @@ impl RunStore for BrowserEffects {
 }
 
 impl TrainingLock for BrowserEffects {
+    /// A page that replaced another (a reload, a link followed) can find the lock still held
+    /// for a moment while the old page's worker ends: it asks again for a while before calling
+    /// the holder another tab.
     async fn acquire(&mut self) -> bool {
-        if self.release.is_none() {
+        for attempt in 0..LOCK_TRIES {
+            if self.release.is_some() {
+                break;
+            }
+            if attempt > 0 {
+                sleep_ms(LOCK_RETRY_MS).await;
+            }
             self.release = try_lock(TRAINING_LOCK).await;
         }
         self.release.is_some()
