@@ -160,7 +160,7 @@ impl Session {
         let matches = |shape: &Option<StepShape>| shape.as_ref().is_some_and(|s| s.same_kernels(&run.shape));
         if !matches(&self.gpu.warm) {
             // After the first step, reported: the warm-up's first step can hold the worker for a
-            // while (autotune launches every candidate kernel there) and must not delay it.
+            // while (it compiles every kernel of a step) and must not delay it.
             if self.gpu.warming.is_none() && !matches(&self.gpu.unsuited) {
                 let shape = run.shape.clone();
                 if self.read_losses(true, fx).await {

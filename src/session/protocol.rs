@@ -164,7 +164,7 @@ pub enum GpuStatus {
     Off { reason: String },
     /// Opened; its kernels are prepared when a run starts.
     Idle,
-    /// Compiling and tuning a run's kernels: `done` of `total` warm-up steps.
+    /// Compiling a run's kernels: `done` of `total` warm-up steps.
     Preparing { done: usize, total: usize },
     /// Its kernels are ready: the session times steps on the CPU and then on the GPU.
     Measuring,

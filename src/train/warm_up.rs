@@ -1,17 +1,17 @@
-//! A GPU's first steps compile every kernel a step needs and let autotune time its candidates:
-//! seconds to minutes, paid once per model size. `warm_up` pays it with steps of a throwaway
-//! model on made-up tokens, so the run itself can train elsewhere meanwhile.
+//! A GPU's first steps compile every kernel a step needs: seconds to minutes on a slow GPU, paid
+//! once per model size. `warm_up` pays it with steps of a throwaway model on made-up tokens, so
+//! the run itself can train elsewhere meanwhile.
 
 use burn::prelude::*;
 
 use super::{TrainConfig, Trainer};
 use crate::model::GptConfig;
 
-/// Steps that compile and tune a step's kernels: the first launches them all, and autotune
-/// settles its choices over the next (in a browser its timings resolve in the background).
-pub const WARM_UP_STEPS: usize = 3;
+/// Steps that compile a step's kernels: the first, whose optimizer moments are new, and one like
+/// every later step (burn's fusion builds other kernels for each).
+pub const WARM_UP_STEPS: usize = 2;
 
-/// What a GPU's kernels are compiled and tuned for: the model's sizes and the batch.
+/// What a GPU's kernels are compiled for: the model's sizes and the batch.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StepShape {
     pub model: GptConfig,

@@ -3,6 +3,7 @@
 //! device's numbers are `tests/wgpu_training.rs`'s.
 
 use gptlab::session::protocol::{BackendChoice, Event, GpuStatus};
+use gptlab::train::WARM_UP_STEPS;
 use pollster::block_on;
 
 use super::world::*;
@@ -52,7 +53,8 @@ fn chosen_webgpu_takes_over_once_warm_and_the_run_goes_on_as_if_it_had_not_moved
     assert_eq!(world.warm_ups.len(), 1, "then the GPU warms up for the run's sizes");
     assert_eq!(world.warm_ups[0].train.batch_size, 4);
     let outline: Vec<String> = world.events.iter().map(outline).collect();
-    assert_eq!(outline[outline.len() - 2..], ["Progress@1", "Gpu(Preparing { done: 0, total: 3 })"]);
+    let preparing = format!("Gpu(Preparing {{ done: 0, total: {WARM_UP_STEPS} }})");
+    assert_eq!(outline[outline.len() - 2..], ["Progress@1".to_string(), preparing]);
     steps(&mut session, &mut world, 5, STEP_MS);
     assert_eq!(devices(&world.events).last().unwrap().0, "CPU", "the first steps are the CPU's");
     assert_eq!(world.warm_ups.len(), 1);
