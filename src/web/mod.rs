@@ -22,6 +22,7 @@ mod results;
 mod run;
 mod settings;
 mod share;
+mod step;
 mod storage;
 mod studio;
 mod tokenizer;
@@ -32,3 +33,19 @@ mod worker;
 pub use app::App;
 pub use job_worker::serve_jobs;
 pub use training_worker::serve_training;
+
+unsafe extern "C" {
+    /// The module's static constructors (burn's kernel dialects register themselves in them).
+    /// Unless the module calls this itself, wasm-ld makes every export call it first, so every
+    /// call from JavaScript into the module (each event, each object handed over) ran them all
+    /// again: tens of milliseconds per call. Calling it once at start turns that off.
+    fn __wasm_call_ctors();
+}
+
+/// What each of the two binaries (the page and the engine) does first.
+pub fn start_module() {
+    // SAFETY: wasm-ld's constructor function; `main` calls this once per instance, before
+    // anything that reads what the constructors register.
+    unsafe { __wasm_call_ctors() };
+    console_error_panic_hook::set_once();
+}

@@ -1,4 +1,4 @@
-//! The page's workers: the same wasm module started again in a module worker, and the messages
+//! The page's workers: the engine's wasm module started in a module worker, and the messages
 //! that cross to and from them (`session::protocol`), as `{json, bytes?}` objects whose bytes
 //! are transferred, not copied.
 
@@ -9,9 +9,9 @@ use web_sys::{Blob, BlobPropertyBag, Url, Worker, WorkerOptions, WorkerType};
 use super::browser::{WebError, js_error};
 use crate::session::protocol::{Message, Wire, WireError};
 
-/// A module worker that loads this page's wasm and calls its export `entry`.
+/// A module worker that loads the engine (the `gptlab-engine` binary) and calls its export `entry`.
 pub fn start(entry: &str) -> Result<Worker, WebError> {
-    let (glue, wasm) = module_urls().ok_or(WebError::NoModule)?;
+    let (glue, wasm) = engine_urls().ok_or(WebError::NoModule)?;
     let source = format!(
         "import init, {{ {entry} }} from '{glue}';\n\
          await init({{ module_or_path: '{wasm}' }});\n\
@@ -29,18 +29,23 @@ pub fn start(entry: &str) -> Result<Worker, WebError> {
     worker
 }
 
-/// The absolute URLs of the wasm-bindgen glue and the wasm file, from the preload links Trunk
-/// writes into the page.
-fn module_urls() -> Option<(String, String)> {
+/// The absolute URLs of the engine's wasm-bindgen glue and wasm file. Trunk names a worker's
+/// files after its binary, without a content hash, so they carry the page module's hash as a
+/// query: a new page never starts an engine a cache kept from an older build.
+fn engine_urls() -> Option<(String, String)> {
     let document = web_sys::window()?.document()?;
     let base = document.base_uri().ok()??;
-    let href = |selector: &str| {
-        let link = document.query_selector(selector).ok()??;
-        let href = link.get_attribute("href")?;
-        Url::new_with_base(&href, &base).ok().map(|u| u.href())
+    let page_module = document.query_selector("link[rel=modulepreload][href$='.js']").ok()??;
+    let page_module = page_module.get_attribute("href")?;
+    let build = page_module.rsplit(['-', '/']).next()?.trim_end_matches(".js");
+    let url = |file: &str| {
+        Url::new_with_base(&format!("{ENGINE}{file}?build={build}"), &base).ok().map(|u| u.href())
     };
-    Some((href("link[rel=modulepreload][href$='.js']")?, href("link[rel=preload][href$='.wasm']")?))
+    Some((url(".js")?, url("_bg.wasm")?))
 }
+
+/// The engine binary's name, which Trunk gives its files.
+const ENGINE: &str = "gptlab-engine";
 
 /// A message as a JS object, and the buffers to transfer with it.
 fn encode(message: impl Message) -> (JsValue, Array) {
