@@ -36,3 +36,15 @@ pub fn duration_ms(ms: f64) -> String {
         ms => format!("{:.2} s", ms / 1e3),
     }
 }
+
+/// A setting as a person would write it: `0.01` (not the `0.009999999776` an `f32` widens to),
+/// `3e-4`, `0`, `1500`. Six significant digits at most.
+pub fn setting(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return if x == 0.0 { "0".into() } else { x.to_string() };
+    }
+    // Rounding to six significant digits drops the noise of a widened f32; Rust then prints the
+    // shortest text that reads back as that number.
+    let rounded: f64 = format!("{x:.5e}").parse().unwrap_or(x);
+    if rounded.abs() < 1e-3 || rounded.abs() >= 1e7 { format!("{rounded:e}") } else { rounded.to_string() }
+}

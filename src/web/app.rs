@@ -13,6 +13,7 @@ use super::results::{BeforeAfter, Stats};
 use super::run::RunState;
 use super::settings::{ModelSettings, TrainingSettings};
 use super::share::SharePanel;
+use super::step::Step;
 use super::studio::SamplingTool;
 use super::tokenizer::TokenizerPanel;
 use super::training::Commands;
@@ -78,22 +79,38 @@ pub fn App() -> impl IntoView {
         <main>
             {endpoints_note.map(|note| view! { <p class="note" data-testid="endpoints-note">{note}</p> })}
             <SavedRunOffer state=state commands=commands busy=busy offer=saved_run />
-            <ModelSettings model=model training=training vocab_size=vocab_size busy=busy initial=preset />
-            <TrainingSettings training=training busy=busy />
-            <Controls state=state commands=commands train=train can_train=Signal::derive(move || !busy.get() && !loading_data.get()) />
-            <DatasetPanel corpus=corpus builtin=builtin tokenizer=tokenizer endpoints=endpoints loading=loading_data
-                busy=busy error=state.error />
-            <TokenizerPanel tokenizer=tokenizer corpus=corpus endpoints=endpoints preparing=loading_data
-                busy=Signal::derive(move || busy.get() || loading_data.get()) error=state.error />
-            <Stats state=state />
-            <LossChart train=state.train_losses validation=state.validation_losses max_steps=state.max_steps />
-            <BeforeAfter state=state />
-            <SamplingTool state=state commands=commands />
-            <CheckpointPanel state=state commands=commands fine_tune=fine_tune busy=busy />
-            <SharePanel state=state endpoints=endpoints commands=commands busy=busy />
-            {move || state.error.get().map(|message| view! {
-                <p data-testid="error" class="error" role="alert">{message}</p>
-            })}
+            <div class="setup">
+                <Step number=1 title="Data" about="The text the model learns from: the built-in sums, a file of yours, or a dataset from the Hugging Face Hub.">
+                    <DatasetPanel corpus=corpus builtin=builtin tokenizer=tokenizer endpoints=endpoints loading=loading_data
+                        busy=busy error=state.error />
+                </Step>
+                <Step number=2 title="Tokenizer" about="How text becomes the numbers the model reads: one per byte, or word pieces learned from the data.">
+                    <TokenizerPanel tokenizer=tokenizer corpus=corpus endpoints=endpoints preparing=loading_data
+                        busy=Signal::derive(move || busy.get() || loading_data.get()) error=state.error />
+                </Step>
+                <Step number=3 title="Model" about="How big the GPT is: more layers and width can learn more, and take longer per step.">
+                    <ModelSettings model=model training=training vocab_size=vocab_size busy=busy initial=preset />
+                </Step>
+                <Step number=4 title="Train" about="Each step shows the model a batch of text and nudges every weight to predict the next token a little better.">
+                    <TrainingSettings training=training busy=busy />
+                    <Controls state=state commands=commands train=train can_train=Signal::derive(move || !busy.get() && !loading_data.get()) />
+                    <Stats state=state />
+                    {move || state.error.get().map(|message| view! {
+                        <p data-testid="error" class="error" role="alert">{message}</p>
+                    })}
+                </Step>
+            </div>
+            <div class="results">
+                <Step number=5 title="Compare" about="The loss falls as the model learns; the samples show what it wrote before training and what it writes now.">
+                    <LossChart train=state.train_losses validation=state.validation_losses max_steps=state.max_steps />
+                    <BeforeAfter state=state />
+                    <SamplingTool state=state commands=commands />
+                </Step>
+                <Step number=6 title="Share" about="Keep the trained model as a file, load one back, or send it to the Hugging Face Hub.">
+                    <CheckpointPanel state=state commands=commands fine_tune=fine_tune busy=busy />
+                    <SharePanel state=state endpoints=endpoints commands=commands busy=busy />
+                </Step>
+            </div>
         </main>
     }
 }

@@ -75,8 +75,7 @@ pub fn DatasetPanel(
 
     let disabled = Signal::derive(move || busy.get() || loading.get());
     view! {
-        <section class="dataset">
-            <h2>"Data"</h2>
+        <div class="dataset">
             <p class="in-use">"In use: " <b>{move || corpus.with(|c| c.name.clone())}</b>
                 " " <button data-testid="dataset-builtin" prop:disabled=disabled
                     on:click=move |_| corpus.set(builtin.get_value())>"use the built-in arithmetic"</button>
@@ -88,7 +87,7 @@ pub fn DatasetPanel(
                         prop:disabled=disabled
                         on:input=move |ev| if let Ok(v) = event_target_value(&ev).parse() { size.set(v) } />
                 </label>
-                <select data-testid="dataset-size-unit" prop:disabled=disabled on:change=move |ev| {
+                <select data-testid="dataset-size-unit" aria-label="unit of the amount to take" prop:disabled=disabled on:change=move |ev| {
                     unit.set(if event_target_value(&ev) == "rows" { Unit::Rows } else { Unit::Megabytes })
                 }>
                     <option value="mb">"MB"</option>
@@ -104,7 +103,7 @@ pub fn DatasetPanel(
             <DownloadProgress progress=progress status=status />
             <DataSummary corpus=corpus tokenizer=tokenizer />
             <CacheLine loading=loading error=error disabled=disabled />
-        </section>
+        </div>
     }
 }
 

@@ -9,6 +9,9 @@ use super::fetch::BrowserFetch;
 use crate::data::choices::Choices;
 use crate::data::hub::{self, Endpoints};
 
+/// Real datasets a newcomer can start from, offered beside the id box.
+const SUGGESTED: [&str; 2] = ["karpathy/tiny_shakespeare", "roneneldan/TinyStories"];
+
 /// Wait after the last keystroke in the id box before asking the Hub about it.
 const LOOKUP_DELAY_MS: u32 = 400;
 
@@ -54,12 +57,20 @@ pub fn HubPicker(
         let label = value.clone();
         view! { <option value=value selected=selected>{label}</option> }
     };
+    let typed = RwSignal::new(String::new());
+    let suggest = move |id: &'static str| {
+        view! {
+            <button class="link" data-testid="dataset-suggestion" prop:disabled=disabled
+                on:click=move |_| { typed.set(id.into()); look_up(id.into()) }>{id}</button>
+        }
+    };
     view! {
         <p class="hf">
             <label>"Hugging Face dataset "
-                <input data-testid="dataset-id" type="text" placeholder="karpathy/tiny_shakespeare"
-                    prop:disabled=disabled on:input=move |ev| look_up(event_target_value(&ev)) />
+                <input data-testid="dataset-id" type="text" placeholder="owner/name" prop:value=typed
+                    prop:disabled=disabled on:input=move |ev| { typed.set(event_target_value(&ev)); look_up(typed.get_untracked()) } />
             </label>
+            <span class="suggestions">"try " {suggest(SUGGESTED[0])} " or " {suggest(SUGGESTED[1])}</span>
             <label>" subset "
                 <select data-testid="dataset-config" prop:disabled=disabled on:change=move |ev| {
                     let config = event_target_value(&ev);

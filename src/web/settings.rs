@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use super::step::Advanced;
 use crate::format;
 use crate::model::GptConfig;
 use crate::train::{Preset, TrainConfig, memory_estimate_bytes};
@@ -48,11 +49,13 @@ pub fn ModelSettings(
                     <option value="custom" selected=move || preset.get().is_none()>"custom"</option>
                 </select>
             </label>
+            <Advanced summary="Sizes">
             {number("layers", "n-layer", model, |m| m.n_layer as f64, move |m, v| { m.n_layer = v as usize; edited() }, "1", busy)}
             {number("heads", "n-head", model, |m| m.n_head as f64, move |m, v| { m.n_head = v as usize; edited() }, "1", busy)}
             {number("width", "n-embd", model, |m| m.n_embd as f64, move |m, v| { m.n_embd = v as usize; edited() }, "1", busy)}
             {number("context", "context", model, |m| m.block_size as f64, move |m, v| { m.block_size = v as usize; edited() }, "1", busy)}
             {number("dropout", "dropout", model, |m| m.dropout, move |m, v| { m.dropout = v; edited() }, "0.05", busy)}
+            </Advanced>
             <span class="estimate">
                 <b data-testid="param-count" data-params=param_count>{move || format::count(param_count() as u64)}</b> " parameters, about "
                 <b data-testid="memory-estimate" data-bytes=memory>{move || format::bytes(memory())}</b> " of GPU memory to train"
@@ -68,6 +71,7 @@ pub fn TrainingSettings(training: RwSignal<TrainConfig>, #[prop(into)] busy: Sig
             {number("steps", "max-steps", training, |t| t.max_steps as f64, |t, v| t.max_steps = v as usize, "1", busy)}
             {number("or minutes (0: no limit)", "max-minutes", training, |t| t.max_minutes.unwrap_or(0.0),
                 |t, v| t.max_minutes = (v > 0.0).then_some(v), "any", busy)}
+            <Advanced summary="Batch, learning rate and more">
             {number("batch", "batch-size", training, |t| t.batch_size as f64, |t, v| t.batch_size = v as usize, "1", busy)}
             {number("learning rate", "learning-rate", training, |t| t.learning_rate, |t, v| t.learning_rate = v, "any", busy)}
             {number("warmup steps", "warmup-steps", training, |t| t.warmup_steps as f64, |t, v| t.warmup_steps = v as usize, "1", busy)}
@@ -75,6 +79,7 @@ pub fn TrainingSettings(training: RwSignal<TrainConfig>, #[prop(into)] busy: Sig
             {number("clip gradients at", "grad-clip", training, |t| t.max_grad_norm.unwrap_or(0.0) as f64,
                 |t, v| t.max_grad_norm = (v > 0.0).then_some(v as f32), "any", busy)}
             {number("evaluate every", "eval-interval", training, |t| t.eval_interval as f64, |t, v| t.eval_interval = v as usize, "1", busy)}
+            </Advanced>
         </section>
     }
 }
@@ -99,7 +104,7 @@ fn number<T: Send + Sync + 'static>(
     view! {
         <label>{label} " "
             <input data-testid=testid type="number" min="0" step=step prop:disabled=busy
-                prop:value=move || settings.with(get).to_string() on:input=on_input />
+                prop:value=move || format::setting(settings.with(get)) on:input=on_input />
         </label>
     }
 }

@@ -28,7 +28,8 @@ pub fn SharePanel(
         spawn_local(load_link(url, state, status, cancel, commands));
     }
     let uploaded_to = RwSignal::new(shared.unwrap_or_default());
-    let model_id = RwSignal::new("gptlab/tiny-gpt2".to_string());
+    // GPT-2 small itself (124 M parameters, a 548 MB download): the model this one's layout is.
+    let model_id = RwSignal::new(DEFAULT_IMPORT.to_string());
     let import = move |_| {
         state.error.set(None);
         let model_id = model_id.get_untracked();
@@ -36,8 +37,7 @@ pub fn SharePanel(
     };
     let has_model = move || state.download.with(Option::is_some) && !busy.get();
     view! {
-        <section class="share">
-            <h2>"Share"</h2>
+        <div class="share">
             {move || status.get().map(|text| view! {
                 <p class="link-status">{text} " "
                     <button data-testid="share-cancel" on:click=move |_| cancel.cancel()>"Cancel"</button>
@@ -59,7 +59,7 @@ pub fn SharePanel(
             </p>
             <p>
                 <label>"Uploaded a checkpoint? Its https URL "
-                    <input data-testid="share-url" type="url" size="50"
+                    <input data-testid="share-url" type="url"
                         placeholder="https://huggingface.co/you/model/resolve/main/model.safetensors"
                         prop:value=move || uploaded_to.get() on:input=move |ev| uploaded_to.set(event_target_value(&ev)) />
                 </label>
@@ -67,9 +67,12 @@ pub fn SharePanel(
                     " " <a data-testid="share-link" href=link.clone()>{link.clone()}</a>
                 })}
             </p>
-        </section>
+        </div>
     }
 }
+
+/// The model the import box offers first.
+const DEFAULT_IMPORT: &str = "openai-community/gpt2";
 
 /// `?checkpoint=<URL>`: downloads the file and has the worker load it.
 async fn load_link(

@@ -12,7 +12,7 @@ export const dist = join(root, 'dist');
 
 const types = {
   '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm',
-  '.css': 'text/css', '.json': 'application/json',
+  '.css': 'text/css', '.json': 'application/json', '.svg': 'image/svg+xml',
 };
 
 /** Serves `dir` on a free loopback port; resolves to { url, close }. */
@@ -69,17 +69,26 @@ export function pageAndBrowser() {
 
 /**
  * A page that records uncaught errors and console errors, which no test should see. In a fresh
- * context of `browser`, or in `browser` itself when it is a profile's context.
+ * context of `browser`, or in `browser` itself when it is a profile's context. Unless `folded`,
+ * the page's folded settings (`<details>`) open as they appear, so tests reach every control.
  */
-export async function openPage(browser, url) {
+export async function openPage(browser, url, { folded = false } = {}) {
   const context = browser.newContext ? await browser.newContext({ acceptDownloads: true }) : browser;
   const page = await context.newPage();
   page.problems = [];
   page.on('pageerror', (e) => page.problems.push(`page error: ${e.message}`));
   page.on('console', (m) => m.type() === 'error' && page.problems.push(`console: ${m.text()}`));
   await page.addInitScript(reportShaderErrors);
+  if (!folded) await page.addInitScript(unfoldSettings);
   await page.goto(url);
   return page;
+}
+
+/** Runs in the page: opens each `<details>` as it is added. */
+function unfoldSettings() {
+  new MutationObserver(() => {
+    for (const details of document.querySelectorAll('details:not([open])')) details.open = true;
+  }).observe(document, { childList: true, subtree: true });
 }
 
 /**

@@ -25,3 +25,16 @@ fn step_times_read_in_milliseconds_until_a_second() {
     let shown: Vec<String> = [0.4213, 23.46, 999.0, 1_240.0].map(format::duration_ms).to_vec();
     assert_eq!(shown, ["0.42 ms", "23.5 ms", "999.0 ms", "1.24 s"]);
 }
+
+#[test]
+fn settings_read_as_a_person_would_write_them() {
+    assert_eq!(format::setting(0.01f32 as f64), "0.01");
+    assert_eq!(format::setting(0.1f32 as f64), "0.1");
+    assert_eq!(format::setting(3e-4), "3e-4");
+    assert_eq!(format::setting(2.5e-5f32 as f64), "2.5e-5");
+    assert_eq!(format::setting(0.003), "0.003");
+    assert_eq!(format::setting(1.0), "1");
+    assert_eq!(format::setting(1500.0), "1500");
+    assert_eq!(format::setting(0.0), "0");
+    assert_eq!(format::setting(0.05), "0.05");
+}
