@@ -56,7 +56,9 @@ pub fn App() -> impl IntoView {
         }
     });
 
-    let busy = Signal::derive(move || state.device.with(Option::is_none) || state.phase.get().busy());
+    // Settings and Train answer while the engine is still arriving: commands sent before the
+    // training worker is ready wait for it (web/training.rs).
+    let busy = Signal::derive(move || state.phase.get().busy());
     let train = move || {
         let spec = RunSpec {
             model: GptConfig {

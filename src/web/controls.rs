@@ -27,7 +27,10 @@ pub fn Controls(
             <button data-testid="resume" prop:disabled=move || phase() != Phase::Paused on:click=send(Command::Continue)>"Resume"</button>
             <button data-testid="stop" prop:disabled=move || !matches!(phase(), Phase::Training | Phase::Paused)
                 on:click=send(Command::Stop)>"Stop"</button>
-            <span class="phase" data-testid="phase">{move || phase_text(phase())}</span>
+            <span class="phase" data-testid="phase">{move || match (phase(), state.device.with(Option::is_none)) {
+                (Phase::Idle, true) => "loading the training engine…",
+                (phase, _) => phase_text(phase),
+            }}</span>
         </section>
     }
 }

@@ -131,7 +131,7 @@ fn TokenView(tokenizer: RwSignal<Tokenizer>) -> impl IntoView {
     };
     view! {
         <div class="token-view">
-            <input data-testid="token-view-input" type="text" prop:value=move || text.get()
+            <input data-testid="token-view-input" type="text" aria-label="text to split into tokens" prop:value=move || text.get()
                 on:input=move |ev| text.set(event_target_value(&ev)) />
             <span class="token-count">{summary}</span>
             <div data-testid="token-view" class="chips">

@@ -1,0 +1,83 @@
+// The page as a newcomer meets it: accessible to a screen reader (axe-core finds no serious or
+// critical violation), usable from a phone's 360 px to a desktop's 1280 px with no sideways
+// scroll, and the whole loop (train, compare, download) done with the keyboard alone.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { pageAndBrowser, openPage, byTestId } from './harness.js';
+
+const env = pageAndBrowser();
+const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** The page once its first screen is drawn, its settings folded as a visitor finds them. */
+async function freshPage(query = '', viewport = { width: 1280, height: 900 }) {
+  const page = await openPage(env.browser, `${env.server.url}/${query}`, { folded: true });
+  await page.setViewportSize(viewport);
+  await byTestId(page, 'train').waitFor();
+  return page;
+}
+
+test('axe-core finds no serious or critical accessibility violation, settings folded or open', async () => {
+  const page = await freshPage('?preset=tiny&backend=cpu');
+  await page.locator('[data-testid=train]:enabled').waitFor();
+  await page.addScriptTag({ path: axePath });
+  const serious = async () => {
+    const { violations } = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+    return violations.filter((v) => ['serious', 'critical'].includes(v.impact))
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  };
+  assert.deepEqual(await serious(), []);
+  await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
+  assert.deepEqual(await serious(), []);
+  assert.deepEqual(page.problems, []);
+});
+
+for (const width of [360, 768, 1280]) {
+  test(`at ${width} px wide nothing scrolls sideways and every control can be reached`, async () => {
+    const page = await freshPage('?preset=tiny&backend=cpu', { width, height: 800 });
+    await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.equal(overflow, 0, `the page is ${overflow} px wider than the window`);
+    // Every control lies within the window's width (it may be further down, never off to the side).
+    const outside = await page.evaluate(() => [...document.querySelectorAll('button, input, select, summary, a[href]')]
+      .filter((el) => el.getClientRects().length > 0)
+      .filter((el) => { const r = el.getBoundingClientRect(); return r.left < 0 || r.right > window.innerWidth + 0.5; })
+      .map((el) => el.dataset.testid ?? el.outerHTML.slice(0, 60)));
+    assert.deepEqual(outside, []);
+    const dir = join(tmpdir(), 'gptlab-screens');
+    await mkdir(dir, { recursive: true });
+    await page.screenshot({ path: join(dir, `page-${width}.png`), fullPage: true });
+    assert.deepEqual(page.problems, []);
+  });
+}
+
+/** Presses Tab until `testid` has the focus, at most `limit` times; fails if it never does. */
+async function tabTo(page, testid, limit = 200) {
+  for (let i = 0; i < limit; i++) {
+    if (await page.evaluate((id) => document.activeElement?.dataset?.testid === id, testid)) return;
+    await page.keyboard.press('Tab');
+  }
+  assert.fail(`Tab never reached ${testid}`);
+}
+
+test('the whole loop by keyboard alone: open the settings, set the steps, train, compare, download', async () => {
+  const page = await freshPage('?preset=tiny&backend=cpu');
+  await page.locator('[data-testid=train]:enabled').waitFor();
+  await page.locator('body').focus();
+  // The folded training settings open from the keyboard too.
+  await tabTo(page, 'max-steps');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('30');
+  await tabTo(page, 'train');
+  await page.keyboard.press('Enter');
+  await byTestId(page, 'phase').filter({ hasText: 'done' }).waitFor({ timeout: 180_000 });
+  assert.equal(await byTestId(page, 'step').textContent(), '30');
+  assert.ok((await byTestId(page, 'after-samples').locator('[data-testid=sample]').count()) > 0);
+  await tabTo(page, 'download-checkpoint');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
+  assert.match(download.suggestedFilename(), /\.safetensors$/);
+  assert.deepEqual(page.problems, []);
+});
