@@ -1,13 +1,16 @@
 // The page as a newcomer meets it: accessible to a screen reader (axe-core finds no serious or
 // critical violation), usable from a phone's 360 px to a desktop's 1280 px with no sideways
-// scroll, and the whole loop (train, compare, download) done with the keyboard alone.
+// scroll, the whole loop (train, compare, download) done with the keyboard alone, and the ids it
+// offers real ones that load.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { pageAndBrowser, openPage, byTestId } from './harness.js';
+import { startHubServer } from './hub-server.js';
 
 const env = pageAndBrowser();
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -80,4 +83,30 @@ test('the whole loop by keyboard alone: open the settings, set the steps, train,
   const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
   assert.match(download.suggestedFilename(), /\.safetensors$/);
   assert.deepEqual(page.problems, []);
+});
+
+test('the ids the page offers are real ones and load: the two suggested datasets and the default GPT-2 import', async (t) => {
+  // The fixture server serves them under their real names; the GPT-2 is the tiny fixture model.
+  const tinyGpt2 = fileURLToPath(new URL('../fixtures/hf/hub/gptlab/tiny-gpt2/resolve/main', import.meta.url));
+  const hub = await startHubServer({ models: { 'openai-community/gpt2': tinyGpt2 } });
+  t.after(() => hub.close());
+  const page = await freshPage(`?preset=tiny&backend=cpu&hf_hub=${encodeURIComponent(hub.hub)}&hf_viewer=${encodeURIComponent(hub.viewer)}`);
+  const splits = { 'karpathy/tiny_shakespeare': 'train,validation,test', 'roneneldan/TinyStories': 'train,validation' };
+  for (const [dataset, listed] of Object.entries(splits)) {
+    await byTestId(page, 'dataset-suggestion').filter({ hasText: dataset }).click();
+    assert.equal(await byTestId(page, 'dataset-id').inputValue(), dataset);
+    await page.waitForFunction((l) => [...document.querySelectorAll('[data-testid=dataset-split] option')]
+      .map((o) => o.value).join() === l, listed, { timeout: 60_000 });
+    await byTestId(page, 'load-dataset').click();
+    await page.locator('.dataset .in-use b').filter({ hasText: dataset }).waitFor({ timeout: 60_000 });
+  }
+  assert.ok(hub.downloads().some((r) => r.path.includes('/datasets/karpathy/tiny_shakespeare/')));
+  assert.ok(hub.downloads().some((r) => r.path.includes('/datasets/roneneldan/TinyStories/')));
+
+  assert.equal(await byTestId(page, 'import-hf-model-id').inputValue(), 'openai-community/gpt2');
+  await byTestId(page, 'import-hf').click();
+  await byTestId(page, 'model-card').filter({ hasText: 'imported from openai-community/gpt2' }).waitFor({ timeout: 60_000 });
+  // The browser logs each answer with an error status itself (the Hub's probes for optional
+  // files); only other problems count.
+  assert.deepEqual(page.problems.filter((p) => !p.includes('Failed to load resource')), []);
 });
