@@ -3,11 +3,12 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use tokenizers::decoders::DecoderWrapper;
 use tokenizers::models::TrainerWrapper;
 use tokenizers::models::bpe::{BPE, BpeTrainerBuilder, Vocab};
 use tokenizers::pre_tokenizers::byte_level::ByteLevel;
 
-use super::TokenizerError;
+use super::{TokenizerError, readable};
 
 /// The smallest BPE vocabulary: the 256 bytes and no merges.
 pub const MIN_BPE_VOCAB: usize = 256;
@@ -96,8 +97,34 @@ impl HfTokenizer {
         Ok(self.tokenizer.encode(text, false).map_err(failed)?.get_ids().to_vec())
     }
 
+    /// The tokenizer's own decoding; where that has U+FFFD for bytes that are not UTF-8 and the
+    /// tokenizer is byte-level, the bytes themselves, shown by `readable`.
     pub(super) fn decode(&self, tokens: &[u32]) -> String {
-        self.tokenizer.decode(tokens, false).unwrap_or_else(|e| format!("[undecodable: {e}]"))
+        let text = self.tokenizer.decode(tokens, false).unwrap_or_else(|e| format!("[undecodable: {e}]"));
+        if !text.contains(char::REPLACEMENT_CHARACTER) {
+            return text;
+        }
+        self.byte_level_bytes(tokens).map_or(text, |bytes| readable(&bytes))
+    }
+
+    /// The bytes a byte-level tokenizer's tokens stand for, as its decoder finds them before
+    /// it makes text of them: each character of a token is a byte in GPT-2's table, and a
+    /// token with a character outside it (an added token) stands for its own UTF-8. `None` for
+    /// other decoders.
+    fn byte_level_bytes(&self, tokens: &[u32]) -> Option<Vec<u8>> {
+        if !matches!(self.tokenizer.get_decoder(), Some(DecoderWrapper::ByteLevel(_))) {
+            return None;
+        }
+        let table = gpt2_byte_chars();
+        let byte_of = |c: char| table.iter().position(|&t| t == c).map(|b| b as u8);
+        let mut bytes = Vec::new();
+        for token in tokens.iter().filter_map(|&id| self.tokenizer.id_to_token(id)) {
+            match token.chars().map(byte_of).collect::<Option<Vec<u8>>>() {
+                Some(token_bytes) => bytes.extend(token_bytes),
+                None => bytes.extend(token.as_bytes()),
+            }
+        }
+        Some(bytes)
     }
 
     pub(super) fn to_json(&self) -> Result<String, TokenizerError> {

@@ -2,10 +2,12 @@
 //! JSON: the byte tokenizer as its name, a Hugging Face tokenizer as its whole `tokenizer.json`.
 
 mod huggingface;
+mod readable;
 
 use serde::{Deserialize, Serialize};
 
 pub use huggingface::{HfTokenizer, MAX_BPE_VOCAB, MIN_BPE_VOCAB};
+pub use readable::{printable, readable};
 
 /// Which tokenizer a model reads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -88,13 +90,14 @@ impl Tokenizer {
         }
     }
 
-    /// Text for a token sequence. A model may emit bytes that are not valid UTF-8 on their own;
-    /// those show as U+FFFD rather than failing the whole sample.
+    /// Text for a token sequence, to show. A model may emit bytes that are not valid UTF-8; each
+    /// such byte shows as `\xNN` (see `readable`) rather than failing the whole sample, and a
+    /// character whose bytes came in several tokens shows whole.
     pub fn decode(&self, tokens: &[u32]) -> String {
         match self {
             Tokenizer::Bytes => {
                 let bytes: Vec<u8> = tokens.iter().map(|&t| t as u8).collect();
-                String::from_utf8_lossy(&bytes).into_owned()
+                readable(&bytes)
             }
             Tokenizer::HuggingFace(hf) => hf.decode(tokens),
         }
@@ -106,8 +109,8 @@ impl Tokenizer {
         Ok(ids.iter().map(|&id| Piece { id, text: self.token_text(id) }).collect())
     }
 
-    /// The text one token stands for. A byte token that is not a whole character shows as `\xNN`;
-    /// a BPE token that is part of a character shows as U+FFFD.
+    /// The text one token stands for. The bytes of a token that holds only part of a character
+    /// show as `\xNN`.
     fn token_text(&self, id: u32) -> String {
         match self {
             Tokenizer::Bytes => match u8::try_from(id) {

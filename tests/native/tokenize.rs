@@ -192,3 +192,33 @@ fn text_with_ids_past_the_embedding_never_reaches_the_model() {
     let refused = pollster::block_on(generate(&model, &ids, &SampleConfig::default())).unwrap_err();
     assert_eq!(refused, SampleError::TokenOutOfRange { id: 900, vocab_size: 256 });
 }
+
+#[test]
+fn bytes_that_are_not_utf8_show_as_escapes_and_valid_characters_as_themselves() {
+    use gptlab::tokenize::readable;
+    assert_eq!(readable("two plus 中 = ✓".as_bytes()), "two plus 中 = ✓");
+    assert_eq!(readable(b"a\x9fb"), "a\\x9fb");
+    assert_eq!(readable(b"\xff\xfe"), "\\xff\\xfe");
+    assert_eq!(readable(b"\xe4\xb8"), "\\xe4\\xb8", "a character cut short");
+    assert_eq!(readable(b"\xe4\xb8\xadx\x80"), "中x\\x80");
+    assert_eq!(readable(b""), "");
+}
+
+#[test]
+fn control_characters_are_spelled_out_for_the_page_but_tabs_and_line_ends_stay() {
+    use gptlab::tokenize::printable;
+    assert_eq!(printable("a\u{0}b\u{1b}[0m\u{7f}"), "a\\x00b\\x1b[0m\\x7f");
+    assert_eq!(printable("one\ttwo\r\nthree"), "one\ttwo\r\nthree");
+    assert_eq!(printable("next line \u{85}, 中 and \\x41"), "next line \\u{85}, 中 and \\x41");
+}
+
+#[test]
+fn a_character_split_across_tokens_joins_when_the_whole_text_is_decoded() {
+    for tokenizer in [Tokenizer::Bytes, bpe(512)] {
+        let ids = tokenizer.encode("a中").unwrap();
+        assert_eq!(tokenizer.decode(&ids), "a中", "{tokenizer:?}");
+        let cut = &ids[..ids.len() - 1];
+        assert_eq!(tokenizer.decode(cut), "a\\xe4\\xb8", "{tokenizer:?}: the character's first two bytes");
+        assert!(!tokenizer.decode(&[ids[1]]).contains('\u{FFFD}'), "{tokenizer:?}");
+    }
+}
