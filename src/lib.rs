@@ -2,9 +2,10 @@
 //!
 //! The layers only look down: `web` (the page and its workers) drives `session` (the training
 //! session: a run's rules, commands in and events out), which drives `train`, `sample` and
-//! `checkpoint`, which use `model`; `data` and `tokenize` prepare what the model reads. Only
-//! `web` knows the browser.
+//! `checkpoint`, which use `model`; `data` and `tokenize` prepare what the model reads; `axis`
+//! places values on a chart's axis. Only `web` knows the browser.
 
+pub mod axis;
 pub mod checkpoint;
 pub mod data;
 pub mod format;

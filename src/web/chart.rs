@@ -1,6 +1,9 @@
-//! The loss chart: an SVG polyline per series, scaled to the data seen so far.
+//! The loss chart: an SVG polyline per series, scaled to the data seen so far, on a linear or
+//! a log axis (the scale and its ticks come from `crate::axis`).
 
 use leptos::prelude::*;
+
+use crate::axis::{Axis, Scale};
 
 const WIDTH: f64 = 600.0;
 const HEIGHT: f64 = 240.0;
@@ -12,38 +15,65 @@ pub fn LossChart(
     validation: RwSignal<Vec<(usize, f32)>>,
     max_steps: RwSignal<usize>,
 ) -> impl IntoView {
-    let y_max = move || {
-        let peak = |s: &Vec<(usize, f32)>| s.iter().map(|p| p.1).fold(0.0f32, f32::max);
-        (train.with(peak).max(validation.with(peak)) as f64).max(1e-3)
-    };
+    let scale = RwSignal::new(Scale::Linear);
+    let axis = Memo::new(move |_| {
+        let values = |s: &Vec<(usize, f32)>| s.iter().map(|p| p.1 as f64).collect::<Vec<_>>();
+        Axis::fit(scale.get(), train.with(values).into_iter().chain(validation.with(values)))
+    });
+    let y = move |axis: &Axis, value: f64| HEIGHT - PAD - (HEIGHT - 2.0 * PAD) * axis.position(value);
     let points = move |series: RwSignal<Vec<(usize, f32)>>| {
-        let (x_max, y_max) = (max_steps.get().max(1) as f64, y_max());
-        series.with(|s| {
-            s.iter()
-                .map(|&(step, loss)| {
-                    let x = PAD + (WIDTH - 2.0 * PAD) * step as f64 / x_max;
-                    let y = HEIGHT - PAD - (HEIGHT - 2.0 * PAD) * loss as f64 / y_max;
-                    format!("{x:.1},{y:.1}")
+        let x_max = max_steps.get().max(1) as f64;
+        axis.with(|axis| {
+            series.with(|s| {
+                s.iter()
+                    .map(|&(step, loss)| {
+                        let x = PAD + (WIDTH - 2.0 * PAD) * step as f64 / x_max;
+                        format!("{x:.1},{:.1}", y(axis, loss as f64))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+        })
+    };
+    let ticks = move || {
+        axis.with(|axis| {
+            axis.ticks()
+                .into_iter()
+                .map(|tick| {
+                    let at = y(axis, tick.value);
+                    view! {
+                        <line x1=PAD y1=at x2={WIDTH - PAD} y2=at class="grid" />
+                        <text x={PAD - 4.0} y={at + 4.0} class="tick y-tick" text-anchor="end"
+                            data-value=tick.value.to_string()>{tick.label}</text>
+                    }
                 })
-                .collect::<Vec<_>>()
-                .join(" ")
+                .collect_view()
         })
     };
     view! {
-        <svg data-testid="loss-chart" class="chart" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img"
-            aria-label="training and validation loss by step">
-            <line x1=PAD y1={HEIGHT - PAD} x2={WIDTH - PAD} y2={HEIGHT - PAD} class="axis" />
-            <line x1=PAD y1=PAD x2=PAD y2={HEIGHT - PAD} class="axis" />
-            <text x=4 y={PAD + 4.0} class="tick">{move || format!("{:.2}", y_max())}</text>
-            <text x=4 y={HEIGHT - PAD} class="tick">"0"</text>
-            <text x={WIDTH - PAD} y={HEIGHT - 8.0} class="tick" text-anchor="end">
-                {move || format!("step {}", max_steps.get())}
-            </text>
-            <polyline class="train" points=move || points(train) data-losses=move || losses(train) />
-            <polyline class="validation" points=move || points(validation) data-losses=move || losses(validation) />
-            <text x={WIDTH - PAD} y=PAD class="legend train-legend" text-anchor="end">"train"</text>
-            <text x={WIDTH - PAD} y={PAD + 16.0} class="legend validation-legend" text-anchor="end">"validation"</text>
-        </svg>
+        <figure class="loss">
+            <label class="chart-scale">"loss axis "
+                <select data-testid="chart-scale"
+                    on:change=move |ev| scale.set(Scale::from_name(&event_target_value(&ev)).unwrap_or_default())>
+                    {Scale::ALL.into_iter().map(|s| view! {
+                        <option value=s.name() selected=move || scale.get() == s>{s.name()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <svg data-testid="loss-chart" class="chart" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img"
+                aria-label="training and validation loss by step" data-scale=move || scale.get().name()>
+                <g class="ticks">{ticks}</g>
+                <line x1=PAD y1={HEIGHT - PAD} x2={WIDTH - PAD} y2={HEIGHT - PAD} class="axis" />
+                <line x1=PAD y1=PAD x2=PAD y2={HEIGHT - PAD} class="axis" />
+                <text x={WIDTH - PAD} y={HEIGHT - 8.0} class="tick" text-anchor="end">
+                    {move || format!("step {}", max_steps.get())}
+                </text>
+                <polyline class="train" points=move || points(train) data-losses=move || losses(train) />
+                <polyline class="validation" points=move || points(validation) data-losses=move || losses(validation) />
+                <text x={WIDTH - PAD} y=PAD class="legend train-legend" text-anchor="end">"train"</text>
+                <text x={WIDTH - PAD} y={PAD + 16.0} class="legend validation-legend" text-anchor="end">"validation"</text>
+            </svg>
+        </figure>
     }
 }
 

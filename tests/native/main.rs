@@ -1,6 +1,7 @@
 //! Native tests of the layers below the page, on burn's CPU backend.
 
 mod autosave;
+mod axis;
 mod backend;
 mod checkpoint;
 mod choices;
