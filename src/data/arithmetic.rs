@@ -4,8 +4,12 @@
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
 
 use super::{Corpus, Prompts};
+
+/// The built-in corpus's name, by which a run knows its data is this set.
+pub const NAME: &str = "arithmetic in words (built-in)";
 
 /// Operands run from zero to this: 126 problems, few enough for a small model to learn in a
 /// minute on a laptop GPU (or a test on a CPU), many enough that the samples show it.
@@ -55,6 +59,12 @@ impl Problem {
 
     pub fn line(&self) -> String {
         self.prompt() + &self.completion()
+    }
+
+    /// Whether `completion`, what a model wrote after the prompt, is the exact answer up to the
+    /// end of its line: " five" then a line end, nothing else.
+    pub fn answered_by(&self, completion: &str) -> bool {
+        completion.starts_with(&self.completion())
     }
 }
 
@@ -113,7 +123,7 @@ pub fn corpus(seed: u64, copies: usize) -> Corpus {
         lines.concat()
     };
     Corpus {
-        name: "arithmetic in words (built-in)".into(),
+        name: NAME.into(),
         rows: (train.len() + validation.len()) * copies,
         train: text(&train),
         validation: text(&validation),
@@ -122,6 +132,52 @@ pub fn corpus(seed: u64, copies: usize) -> Corpus {
             stop_at_newline: true,
         },
     }
+}
+
+/// The problems held out of the built-in corpus for validation, each once, in `all_problems`
+/// order: what a run on it never trained on. `None` for any other corpus (another name, or a
+/// validation line that is not a problem of this set).
+pub fn held_out(corpus: &Corpus) -> Option<Vec<Problem>> {
+    if corpus.name != NAME {
+        return None;
+    }
+    let problems = all_problems();
+    let mut held = vec![false; problems.len()];
+    for line in corpus.validation.lines() {
+        let index = problems.iter().position(|p| p.line().trim_end() == line)?;
+        held[index] = true;
+    }
+    let held_out: Vec<Problem> = problems.into_iter().zip(held).filter(|p| p.1).map(|p| p.0).collect();
+    (!held_out.is_empty()).then_some(held_out)
+}
+
+/// How many problems a model answered exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Accuracy {
+    pub right: usize,
+    pub total: usize,
+}
+
+impl Accuracy {
+    /// "9 of 12 unseen sums right".
+    pub fn describe(&self) -> String {
+        format!("{} of {} unseen sums right", self.right, self.total)
+    }
+}
+
+/// Asks `complete` for a model's completion of each problem's prompt and counts the exact
+/// answers (`Problem::answered_by`).
+pub async fn accuracy<E>(
+    problems: &[Problem],
+    mut complete: impl AsyncFnMut(&Problem) -> Result<String, E>,
+) -> Result<Accuracy, E> {
+    let mut right = 0;
+    for problem in problems {
+        if problem.answered_by(&complete(problem).await?) {
+            right += 1;
+        }
+    }
+    Ok(Accuracy { right, total: problems.len() })
 }
 
 /// English words for 0..=999, as the data set writes them: "fifty six", "one hundred five".

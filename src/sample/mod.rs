@@ -1,9 +1,11 @@
 //! Text from a model: the prompt goes through once, then one token per forward pass with the
 //! keys and values of earlier positions cached; the last position's logits are read back
-//! asynchronously (a browser cannot block on the GPU) and a token is drawn on the CPU.
+//! asynchronously (a browser cannot block on the GPU) and a token is drawn on the CPU. The next
+//! word is found by following the likeliest tokens to the end of a word.
 
 mod distribution;
 mod generator;
+mod words;
 
 use burn::prelude::*;
 
@@ -11,6 +13,7 @@ use crate::model::Gpt;
 
 pub use distribution::{distribution, pick, softmax};
 pub use generator::Generator;
+pub use words::{NextWord, WordSearch, next_words};
 
 /// How to draw a continuation. The same settings, model and prompt always give the same text.
 #[derive(Debug, Clone, PartialEq)]

@@ -8,9 +8,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::History;
 use crate::data::Corpus;
+use crate::data::arithmetic::Accuracy;
 use crate::data::hub::Endpoints;
 use crate::data::take::{Amount, Progress, Source};
 use crate::model::GptConfig;
+use crate::sample::NextWord;
 use crate::tokenize::Tokenizer;
 use crate::train::TrainConfig;
 
@@ -202,9 +204,10 @@ impl GpuStatus {
 /// What the session tells the page.
 ///
 /// A run posts, in this order: `Started`, `Phase(SamplingBefore)`, `Samples { after: false }`,
-/// `Phase(Training)`; then while it trains `Progress`, and at each evaluation `Progress`,
-/// `Validation` and (but for the last step's) `Autosaved`; at its end `Phase(SamplingAfter)`,
-/// `Samples { after: true }`, `Phase(Saving)`, `Checkpoint`, `Autosaved` and `Phase(Done)` (or
+/// (on the built-in arithmetic) `Accuracy { after: false }`, `Phase(Training)`; then while it
+/// trains `Progress`, and at each evaluation `Progress`, `Validation` and (but for the last
+/// step's) `Autosaved`; at its end `Phase(SamplingAfter)`, `Samples { after: true }`,
+/// (`Accuracy { after: true }`), `Phase(Saving)`, `Checkpoint`, `Autosaved` and `Phase(Done)` (or
 /// `Phase(Stopped)`). Pause posts `Phase(Paused)` and `Autosaved`; a run that fails posts
 /// `Error` and `Phase(Failed)`; a command that fails, `Error` alone.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -223,6 +226,11 @@ pub enum Event {
     Samples {
         after: bool,
         samples: Vec<Sample>,
+    },
+    /// Exact answers to the arithmetic problems held out of training, before or after it.
+    Accuracy {
+        after: bool,
+        accuracy: Accuracy,
     },
     /// The training losses since the last progress, and where the run stands.
     Progress {
@@ -267,6 +275,11 @@ pub enum Event {
     Candidates {
         prompt: String,
         candidates: Vec<(String, f32)>,
+    },
+    /// The most likely next words after `prompt`, following `Candidates`.
+    Words {
+        prompt: String,
+        words: Vec<NextWord>,
     },
     Error {
         message: String,

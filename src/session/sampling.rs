@@ -1,12 +1,14 @@
 //! What the session draws from a model: the fixed prompts before and after training, the
-//! sampling tool's streamed text, and the next-token bars.
+//! exact answers to held-out arithmetic, the sampling tool's streamed text, and the next-token
+//! and next-word bars.
 
 use super::effects::Effects;
 use super::protocol::{Event, Sample, SampleSettings};
 use super::{Session, SessionError};
-use crate::data::{Prompts, arithmetic};
+use crate::data::Prompts;
+use crate::data::arithmetic::{self, Accuracy, Problem};
 use crate::model::Gpt;
-use crate::sample::{Generator, SampleConfig, generate, next_token_logits, softmax};
+use crate::sample::{Generator, SampleConfig, WordSearch, generate, next_token_logits, next_words, softmax};
 use crate::tokenize::Tokenizer;
 
 /// Next-token candidates shown.
@@ -75,7 +77,8 @@ impl Session {
         }
     }
 
-    /// The most likely next tokens after `prompt`, with their probabilities.
+    /// The most likely next tokens after `prompt`, with their probabilities; then the most
+    /// likely next words, found by following those tokens to the end of a word.
     pub(super) async fn next_tokens(
         &mut self,
         prompt: String,
@@ -83,14 +86,62 @@ impl Session {
     ) -> Result<(), SessionError> {
         let (model, info) = self.current_model()?;
         let tokenizer = &info.tokenizer;
-        let logits = next_token_logits(&model, &tokenizer.encode(&prompt)?).await?;
-        let mut ranked: Vec<(usize, f32)> = softmax(&logits).into_iter().enumerate().collect();
+        let ids = tokenizer.encode(&prompt)?;
+        let first = softmax(&next_token_logits(&model, &ids).await?);
+        let mut ranked: Vec<(usize, f32)> = first.iter().copied().enumerate().collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
         let candidates =
             ranked.into_iter().take(CANDIDATES).map(|(id, p)| (tokenizer.decode(&[id as u32]), p)).collect();
-        fx.post(Event::Candidates { prompt, candidates });
+        fx.post(Event::Candidates { prompt: prompt.clone(), candidates });
+
+        let end_of_text = tokenizer.token_id("<|endoftext|>");
+        let distribution = async |continuation: &[u32]| {
+            if continuation.is_empty() {
+                return Ok(first.clone()); // the prompt's own: just computed
+            }
+            let context = [ids.as_slice(), continuation].concat();
+            next_token_logits(&model, &context).await.map(|logits| softmax(&logits))
+        };
+        let search = WordSearch::default();
+        let words = next_words(&search, end_of_text, |tokens| tokenizer.decode(tokens), distribution).await?;
+        fx.post(Event::Words { prompt, words });
         Ok(())
     }
+
+    /// How many of the held-out problems the model answers exactly, when the run trains on the
+    /// built-in arithmetic; `None` for other data, and for a loaded model (its data is not here).
+    pub(super) async fn held_out_accuracy(&self) -> Result<Option<Accuracy>, SessionError> {
+        let Some(problems) = self.run.as_ref().and_then(|run| arithmetic::held_out(&run.corpus)) else {
+            return Ok(None);
+        };
+        let (model, info) = self.current_model()?;
+        let complete = async |problem: &Problem| greedy_answer(&model, &info.tokenizer, problem).await;
+        Ok(Some(arithmetic::accuracy(&problems, complete).await?))
+    }
+}
+
+/// The model's most likely completion of `problem`'s prompt, to the end of the line, or only
+/// until it leaves the answer: what follows then cannot make it right.
+async fn greedy_answer(
+    model: &Gpt,
+    tokenizer: &Tokenizer,
+    problem: &Problem,
+) -> Result<String, SessionError> {
+    let answer = problem.completion();
+    let prompt = tokenizer.encode(&arithmetic::model_input(&problem.prompt()))?;
+    let max_new_tokens = 2 * tokenizer.encode(&answer)?.len() + 2;
+    let config = SampleConfig { max_new_tokens, temperature: 0.0, ..Default::default() };
+    let mut generator = Generator::new(model, &prompt, config)?;
+    let mut tokens = Vec::new();
+    let mut text = String::new();
+    while let Some(token) = generator.next_token().await? {
+        tokens.push(token);
+        text = tokenizer.decode(&tokens);
+        if text.contains('\n') || !answer.starts_with(&text) {
+            break;
+        }
+    }
+    Ok(text)
 }
 
 /// The arithmetic prompts: what models from before other data sets were asked.

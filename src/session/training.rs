@@ -57,6 +57,9 @@ impl Session {
         self.set_phase(Phase::SamplingBefore, fx);
         let before = self.sample_prompts().await?;
         fx.post(Event::Samples { after: false, samples: before });
+        if let Some(accuracy) = self.held_out_accuracy().await? {
+            fx.post(Event::Accuracy { after: false, accuracy });
+        }
         self.train_from_here(fx);
         Ok(())
     }
@@ -238,6 +241,9 @@ impl Session {
         self.set_phase(Phase::SamplingAfter, fx);
         let after = self.sample_prompts().await?;
         fx.post(Event::Samples { after: true, samples: after });
+        if let Some(accuracy) = self.held_out_accuracy().await? {
+            fx.post(Event::Accuracy { after: true, accuracy });
+        }
         self.set_phase(Phase::Saving, fx);
         let run = self.run.as_ref().ok_or(SessionError::NoModel)?;
         let info = run.info();

@@ -3,7 +3,9 @@
 use leptos::prelude::*;
 
 use super::browser::{object_url, revoke_object_url, save_file};
+use crate::data::arithmetic::Accuracy;
 use crate::model::GptConfig;
+use crate::sample::NextWord;
 use crate::session::protocol::{DeviceInfo, Event, GpuReport, Phase, Sample};
 use crate::tokenize::Tokenizer;
 
@@ -41,12 +43,16 @@ pub struct RunState {
     pub autosaved_step: RwSignal<Option<usize>>,
     pub before: RwSignal<Vec<Sample>>,
     pub after: RwSignal<Vec<Sample>>,
+    /// Exact answers to held-out problems, before and after training (built-in arithmetic only).
+    pub accuracy_before: RwSignal<Option<Accuracy>>,
+    pub accuracy_after: RwSignal<Option<Accuracy>>,
     pub download: RwSignal<Option<Download>>,
     /// The loaded checkpoint (or imported model): its card, sizes and tokenizer.
     pub loaded: RwSignal<Option<Loaded>>,
     /// The sampling tool's text, and whether it is still coming.
     pub generation: RwSignal<(String, bool)>,
     pub candidates: RwSignal<Vec<(String, f32)>>,
+    pub words: RwSignal<Vec<NextWord>>,
     pub error: RwSignal<Option<String>>,
 }
 
@@ -67,10 +73,13 @@ impl RunState {
             autosaved_step: RwSignal::new(None),
             before: RwSignal::new(Vec::new()),
             after: RwSignal::new(Vec::new()),
+            accuracy_before: RwSignal::new(None),
+            accuracy_after: RwSignal::new(None),
             download: RwSignal::new(None),
             loaded: RwSignal::new(None),
             generation: RwSignal::new((String::new(), false)),
             candidates: RwSignal::new(Vec::new()),
+            words: RwSignal::new(Vec::new()),
             error: RwSignal::new(None),
         }
     }
@@ -89,6 +98,8 @@ impl RunState {
                 self.seconds_left.set(None);
                 self.before.set(Vec::new());
                 self.after.set(Vec::new());
+                self.accuracy_before.set(None);
+                self.accuracy_after.set(None);
                 self.loaded.set(None);
                 self.error.set(None);
             }
@@ -99,6 +110,10 @@ impl RunState {
                 } else {
                     self.before.set(samples)
                 }
+            }
+            Event::Accuracy { after, accuracy } => {
+                let shown = if after { self.accuracy_after } else { self.accuracy_before };
+                shown.set(Some(accuracy));
             }
             Event::Progress { step, losses, learning_rate, grad_norm, tokens_per_second, seconds_left } => {
                 self.train_losses.update(|l| l.extend(losses));
@@ -114,6 +129,8 @@ impl RunState {
             Event::Loaded { description, model, tokenizer } => {
                 self.loaded.set(Some(Loaded { description, model, tokenizer }));
                 self.after.set(Vec::new());
+                self.accuracy_before.set(None);
+                self.accuracy_after.set(None);
             }
             Event::Export { file_name, bytes } => {
                 if let Err(error) = save_file(&bytes, &file_name, "application/zip") {
@@ -121,7 +138,11 @@ impl RunState {
                 }
             }
             Event::Generation { text, done } => self.generation.set((text, !done)),
-            Event::Candidates { candidates, .. } => self.candidates.set(candidates),
+            Event::Candidates { candidates, .. } => {
+                self.candidates.set(candidates);
+                self.words.set(Vec::new()); // this prompt's words follow
+            }
+            Event::Words { words, .. } => self.words.set(words),
             Event::Error { message } => self.error.set(Some(message)),
         }
     }

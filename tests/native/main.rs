@@ -1,5 +1,6 @@
 //! Native tests of the layers below the page, on burn's CPU backend.
 
+mod accuracy;
 mod autosave;
 mod axis;
 mod backend;
@@ -21,6 +22,7 @@ mod session;
 mod tokenize;
 mod training;
 mod untrusted;
+mod words;
 mod world;
 
 use burn::prelude::*;

@@ -27,6 +27,7 @@ fn a_run_posts_its_events_in_the_documented_order() {
         "Started@0",
         "SamplingBefore",
         "SamplesBefore",
+        "AccuracyBefore",
         "Training",
         "Progress@4",
         "Validation@4",
@@ -35,6 +36,7 @@ fn a_run_posts_its_events_in_the_documented_order() {
         "Validation@8",
         "SamplingAfter",
         "SamplesAfter",
+        "AccuracyAfter",
         "Saving",
         "Checkpoint",
         "Autosaved@8",
@@ -90,8 +92,16 @@ fn stop_samples_after_training_offers_the_checkpoint_and_saves() {
     send(&mut session, &mut world, Command::Stop);
     let events = world.take_events();
     let outline: Vec<String> = events.iter().map(outline).collect();
-    let expected =
-        ["Progress@5", "SamplingAfter", "SamplesAfter", "Saving", "Checkpoint", "Autosaved@5", "Stopped"];
+    let expected = [
+        "Progress@5",
+        "SamplingAfter",
+        "SamplesAfter",
+        "AccuracyAfter",
+        "Saving",
+        "Checkpoint",
+        "Autosaved@5",
+        "Stopped",
+    ];
     assert_eq!(outline, expected);
     let Some(Event::Checkpoint { file_name, bytes }) =
         events.iter().find(|e| matches!(e, Event::Checkpoint { .. }))
@@ -287,7 +297,7 @@ fn a_resumed_or_fine_tuned_run_is_held_to_the_gpus_buffers_too() {
 }
 
 #[test]
-fn the_sampling_tool_streams_its_text_and_the_bars_rank_the_next_tokens() {
+fn the_sampling_tool_streams_its_text_and_the_bars_rank_the_next_tokens_and_words() {
     let mut world = World::default();
     let mut session = started(&mut world, training(4, 4));
     run_to_end(&mut session, &mut world);
@@ -303,11 +313,16 @@ fn the_sampling_tool_streams_its_text_and_the_bars_rank_the_next_tokens() {
     assert!(texts.windows(2).all(|w| w[1].0.starts_with(&w[0].0)), "{texts:?}");
     assert_eq!(texts.iter().filter(|t| t.1).count(), 1);
     send(&mut session, &mut world, Command::NextTokens { prompt: "two plus".into() });
-    let Some(Event::Candidates { candidates, .. }) = world.take_events().pop() else {
-        panic!("no candidates")
-    };
+    let events = world.take_events();
+    assert_eq!(events.iter().map(outline).collect::<Vec<_>>(), ["Candidates", "Words"]);
+    let Event::Candidates { candidates, .. } = &events[0] else { unreachable!() };
     assert_eq!(candidates.len(), 8);
     assert!(candidates.windows(2).all(|w| w[0].1 >= w[1].1), "ranked by probability");
+    let Event::Words { prompt, words } = &events[1] else { unreachable!() };
+    assert_eq!(prompt, "two plus");
+    assert!(!words.is_empty() && words.len() <= 5, "{words:?}");
+    assert!(words.windows(2).all(|w| w[0].probability >= w[1].probability), "ranked by probability");
+    assert!(words.iter().all(|w| !w.text.contains(' ')), "{words:?}");
 }
 
 /// The sampling tool's texts the events carry, and whether each was the last.

@@ -264,6 +264,7 @@ pub fn outline(event: &Event) -> String {
         Event::Started { step, .. } => format!("Started@{step}"),
         Event::Phase(phase) => format!("{phase:?}"),
         Event::Samples { after, .. } => (if *after { "SamplesAfter" } else { "SamplesBefore" }).into(),
+        Event::Accuracy { after, .. } => (if *after { "AccuracyAfter" } else { "AccuracyBefore" }).into(),
         Event::Progress { step, .. } => format!("Progress@{step}"),
         Event::Validation { step, .. } => format!("Validation@{step}"),
         Event::Autosaved { step } => format!("Autosaved@{step}"),
@@ -272,6 +273,7 @@ pub fn outline(event: &Event) -> String {
         Event::Export { .. } => "Export".into(),
         Event::Generation { done, .. } => format!("Generation(done: {done})"),
         Event::Candidates { .. } => "Candidates".into(),
+        Event::Words { .. } => "Words".into(),
         Event::Error { .. } => "Error".into(),
     }
 }
