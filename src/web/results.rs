@@ -1,9 +1,12 @@
-//! What a run shows as it goes: its figures, and the samples before and after training.
+//! What a run shows as it goes: its figures, and the samples before and after training with,
+//! on the built-in arithmetic, how many problems it never trained on the model answers.
 
 use leptos::prelude::*;
 
 use super::run::RunState;
+use crate::data::arithmetic::Accuracy;
 use crate::session::protocol::{Phase, Sample};
+use crate::tokenize::printable;
 
 #[component]
 pub fn Stats(state: RunState) -> impl IntoView {
@@ -30,19 +33,33 @@ pub fn Stats(state: RunState) -> impl IntoView {
 pub fn BeforeAfter(state: RunState) -> impl IntoView {
     view! {
         <section class="samples">
-            <SampleColumn title="Before training" testid="before-samples" samples=state.before />
-            <SampleColumn title="After training" testid="after-samples" samples=state.after />
+            <SampleColumn title="Before training" testid="before-samples" samples=state.before
+                accuracy=state.accuracy_before accuracy_testid="accuracy-before" />
+            <SampleColumn title="After training" testid="after-samples" samples=state.after
+                accuracy=state.accuracy_after accuracy_testid="accuracy-after" />
         </section>
     }
 }
 
 #[component]
-fn SampleColumn(title: &'static str, testid: &'static str, samples: RwSignal<Vec<Sample>>) -> impl IntoView {
+fn SampleColumn(
+    title: &'static str,
+    testid: &'static str,
+    samples: RwSignal<Vec<Sample>>,
+    accuracy: RwSignal<Option<Accuracy>>,
+    accuracy_testid: &'static str,
+) -> impl IntoView {
     view! {
         <div class="column" data-testid=testid>
             <h2>{title}</h2>
+            {move || accuracy.get().map(|a| view! {
+                <p class="accuracy" data-testid=accuracy_testid data-right=a.right data-total=a.total
+                    title="greedy answers to the problems held out of training, each checked word for word">
+                    {a.describe()}
+                </p>
+            })}
             {move || samples.get().into_iter().map(|s| view! {
-                <p data-testid="sample" class="sample"><span class="prompt">{s.prompt}</span>{s.text}</p>
+                <p data-testid="sample" class="sample"><span class="prompt">{s.prompt}</span>{printable(&s.text)}</p>
             }).collect_view()}
         </div>
     }

@@ -1,11 +1,13 @@
 //! The sampling tool: a prompt, the sampling settings, text streaming in as the worker draws it,
-//! and the model's most likely next tokens as bars.
+//! and as bars the model's most likely next tokens and, beside them, next words.
 
 use leptos::prelude::*;
 
 use super::run::RunState;
 use super::training::Commands;
+use crate::sample::NextWord;
 use crate::session::protocol::{Command, Phase, SampleSettings};
+use crate::tokenize::printable;
 
 #[component]
 pub fn SamplingTool(state: RunState, commands: Commands) -> impl IntoView {
@@ -69,17 +71,55 @@ pub fn SamplingTool(state: RunState, commands: Commands) -> impl IntoView {
             </p>
             <p data-testid="generation" class="generation" data-streaming=move || state.generation.with(|g| g.1.to_string())>
                 <span class="prompt">{move || state.generation.with(|g| (!g.0.is_empty() || g.1).then(|| prompt.get()))}</span>
-                {move || state.generation.with(|g| g.0.clone())}
+                {move || state.generation.with(|g| printable(&g.0))}
             </p>
-            <div data-testid="next-token-bars" class="bars">
-                {move || state.candidates.get().into_iter().map(|(token, p)| view! {
-                    <div class="bar" data-token=token.clone() data-prob=p.to_string()>
-                        <span class="token">{format!("{token:?}")}</span>
-                        <span class="fill" style=format!("width: {:.1}%", p * 100.0)></span>
-                        <span class="prob">{format!("{:.0}%", p * 100.0)}</span>
+            <div class="next">
+                <div class="next-tokens">
+                    <h3>"Next token"</h3>
+                    <p class="caption">"The model writes one token at a time (with the byte tokenizer, a byte): \
+                        its likeliest next ones."</p>
+                    <div data-testid="next-token-bars" class="bars">
+                        {move || state.candidates.get().into_iter().map(|(token, p)| view! {
+                            <div class="bar" data-token=token.clone() data-prob=p.to_string()>
+                                <span class="token">{format!("\"{}\"", visible(&token))}</span>
+                                <span class="fill" style=format!("width: {:.1}%", p * 100.0)></span>
+                                <span class="prob">{format!("{:.0}%", p * 100.0)}</span>
+                            </div>
+                        }).collect_view()}
                     </div>
-                }).collect_view()}
+                </div>
+                <div class="next-words">
+                    <h3>"Next word"</h3>
+                    <p class="caption">"Those tokens followed to the end of a word: a word's probability is the \
+                        product of its tokens'. \u{2026} marks a word the search did not finish."</p>
+                    <div data-testid="next-word-bars" class="bars">
+                        {move || state.words.get().into_iter().map(|word| view! {
+                            <div class="bar" data-word=word.text.clone() data-prob=word.probability.to_string()
+                                data-complete=word.complete.to_string()>
+                                <span class="token">{word_label(&word)}</span>
+                                <span class="fill" style=format!("width: {:.1}%", word.probability * 100.0)></span>
+                                <span class="prob">{format!("{:.0}%", word.probability * 100.0)}</span>
+                            </div>
+                        }).collect_view()}
+                    </div>
+                </div>
             </div>
         </section>
+    }
+}
+
+/// A token's or word's text with nothing invisible: line ends and tabs as `\n`, `\r`, `\t`,
+/// other control characters as `printable` spells them.
+fn visible(text: &str) -> String {
+    printable(text).replace('\n', "\\n").replace('\r', "\\r").replace('\t', "\\t")
+}
+
+/// A next word as the bars show it: the word, a line end as "↵ new line", an unfinished one
+/// with "…".
+fn word_label(word: &NextWord) -> String {
+    match (word.text.as_str(), word.complete) {
+        ("\n", _) => "\u{21b5} new line".into(),
+        (text, true) => visible(text),
+        (text, false) => format!("{}\u{2026}", visible(text)),
     }
 }

@@ -1,8 +1,9 @@
-// The training studio: model and training settings, pause and resume, sampling tools, autosave
-// and resume after a reload, divergence. On the CPU backend, which is fast here.
+// The training studio: model and training settings, pause and resume, sampling tools (the next
+// token and the next word), exact answers to unseen sums, the loss axis, autosave and resume after
+// a reload, divergence. On the CPU backend, which is fast here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pageAndBrowser, openPage, byTestId } from './harness.js';
+import { pageAndBrowser, openPage, byTestId, samples } from './harness.js';
 
 const MINUTE = 60_000;
 const env = pageAndBrowser();
@@ -17,10 +18,10 @@ const number = async (page, id) => Number(await byTestId(page, id).textContent()
 const attribute = async (page, id, name) => Number(await byTestId(page, id).getAttribute(name));
 const phase = (page, text) => byTestId(page, 'phase').filter({ hasText: text }).waitFor({ timeout: 5 * MINUTE });
 
-/** The next-token bars as [{ token, prob }]. */
-async function bars(page) {
-  return byTestId(page, 'next-token-bars').locator('.bar').evaluateAll((els) =>
-    els.map((e) => ({ token: e.dataset.token, prob: Number(e.dataset.prob) })));
+/** The next-token bars as [{ token, prob }], or the next-word bars as [{ word, complete, prob }]. */
+async function bars(page, testid = 'next-token-bars') {
+  return byTestId(page, testid).locator('.bar').evaluateAll((els) =>
+    els.map((e) => ({ ...e.dataset, prob: Number(e.dataset.prob) })));
 }
 
 test('presets and sizes set by hand change the parameter count and the memory estimate', async () => {
@@ -197,5 +198,107 @@ test('a training worker that dies is reported and started again, and the run res
   assert.equal(await number(page, 'step'), 300);
   assert.equal(await byTestId(page, 'error').count(), 0, 'the resumed run ended well');
   assert.deepEqual(page.problems.filter((p) => !p.includes('simulated device loss')), []);
+  await page.context().close();
+});
+
+/** The first word of the answers to the built-in sums (0 to 36). */
+const NUMBER_WORDS = new Set(['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten',
+  'eleven', 'twelve', 'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen', 'twenty',
+  'thirty']);
+
+test('after training the next word is a number where the next token is only a space', async () => {
+  const page = await studio('preset=tiny&steps=1500');
+  await byTestId(page, 'train').click();
+  // The untrained model's words: none it is sure of, each shown as far as the search went.
+  await byTestId(page, 'next-word-bars').locator('.bar').first().waitFor({ timeout: MINUTE });
+  const untrained = await bars(page, 'next-word-bars');
+  assert.ok(untrained.every((w) => w.prob < 0.5), JSON.stringify(untrained));
+  await phase(page, 'done');
+  await page.waitForFunction(() => {
+    const first = document.querySelector('[data-testid="next-word-bars"] .bar');
+    return first && first.dataset.complete === 'true' && Number(first.dataset.prob) > 0.3;
+  }, null, { timeout: MINUTE });
+  const tokens = await bars(page, 'next-token-bars');
+  const words = await bars(page, 'next-word-bars');
+  assert.equal(tokens[0].token, ' ', `the next byte after "equals" is a space: ${JSON.stringify(tokens.slice(0, 3))}`);
+  assert.ok(NUMBER_WORDS.has(words[0].word), `the next word is a number: ${JSON.stringify(words)}`);
+  assert.ok(words.every((w) => !/\s/.test(w.word)), JSON.stringify(words));
+  assert.ok(words.reduce((sum, w) => sum + w.prob, 0) <= 1 + 1e-6);
+  assert.ok(words.every((w, i) => i === 0 || w.prob <= words[i - 1].prob), 'most likely first');
+  const shown = await byTestId(page, 'next-word-bars').locator('.bar').first().textContent();
+  assert.match(shown, new RegExp(`^${words[0].word}\\d+%$`), 'the word and its percentage');
+  assert.match(await page.locator('.next-words h3').textContent(), /Next word/);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('exact answers to unseen sums are counted before and after training', async () => {
+  const page = await studio('preset=tiny&steps=300');
+  await byTestId(page, 'train').click();
+  const before = byTestId(page, 'before-samples').getByTestId('accuracy-before');
+  await before.waitFor({ timeout: MINUTE });
+  assert.match(await before.textContent(), /^0 of 12 unseen sums right$/, 'an untrained model knows no sum');
+  await phase(page, 'done');
+  const after = byTestId(page, 'after-samples').getByTestId('accuracy-after');
+  await after.waitFor({ timeout: MINUTE });
+  const [, right, total] = (await after.textContent()).match(/^(\d+) of (\d+) unseen sums right$/);
+  assert.equal(Number(total), 12);
+  assert.ok(Number(right) <= 12);
+  assert.equal(await after.getAttribute('data-right'), right);
+  assert.equal(await byTestId(page, 'after-samples').locator('[data-testid="sample"]').count(), 3,
+    'beside the samples');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('the loss axis switches between linear and log, with ticks that suit each', async () => {
+  const page = await studio('preset=tiny&steps=200');
+  await byTestId(page, 'train').click();
+  await phase(page, 'done');
+  const chart = byTestId(page, 'loss-chart');
+  const ticks = () => chart.locator('.y-tick').evaluateAll((els) => els.map((e) => Number(e.dataset.value)));
+  const line = () => chart.locator('polyline.train').getAttribute('points');
+  const scale = byTestId(page, 'chart-scale');
+  assert.equal(await scale.inputValue(), 'linear');
+  assert.match(await page.locator('label.chart-scale').textContent(), /loss axis/);
+  const linear = await ticks();
+  assert.equal(linear[0], 0);
+  const steps = linear.slice(1).map((t, i) => t - linear[i]);
+  assert.ok(steps.every((s) => Math.abs(s - steps[0]) < 1e-9), `evenly spaced: ${linear}`);
+  const linearLine = await line();
+
+  await scale.selectOption('log');
+  await page.locator('[data-testid="loss-chart"][data-scale="log"]').waitFor();
+  const log = await ticks();
+  assert.ok(log.length >= 2 && log.every((t) => t > 0), `log ticks: ${log}`);
+  const mantissas = log.map((t) => Number((t / 10 ** Math.floor(Math.log10(t) + 1e-9)).toFixed(6)));
+  assert.ok(mantissas.every((m) => Number.isInteger(m)), `round values: ${log}`);
+  assert.notEqual(await line(), linearLine, 'the curve is redrawn');
+  assert.equal(await chart.locator('polyline.train').getAttribute('data-losses').then((l) => l.split(',').length), 200);
+
+  await scale.selectOption('linear');
+  await page.locator('[data-testid="loss-chart"][data-scale="linear"]').waitFor();
+  assert.deepEqual(await ticks(), linear);
+  assert.equal(await line(), linearLine);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('bytes that are not text show as escapes, never as replacement characters or empty boxes', async () => {
+  const page = await studio('preset=tiny&steps=2');
+  await byTestId(page, 'train').click();
+  await byTestId(page, 'before-samples').locator('[data-testid="sample"]').first().waitFor({ timeout: MINUTE });
+  const before = (await samples(page, 'before-samples')).join('');
+  assert.ok(!before.includes('\uFFFD'), before);
+  assert.match(before, /\\x[89a-f][0-9a-f]/, 'an untrained model writes bytes that are not UTF-8');
+  assert.ok(!/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(before), `control characters spelled out: ${before}`);
+  await phase(page, 'done');
+  await byTestId(page, 'generate').click();
+  await byTestId(page, 'generation').and(page.locator('[data-streaming="false"]')).waitFor({ timeout: MINUTE });
+  const generation = await byTestId(page, 'generation').textContent();
+  assert.ok(!generation.includes('\uFFFD') && /\\x[89a-f][0-9a-f]/.test(generation), generation);
+  const shown = await page.locator('.next').textContent();
+  assert.ok(!shown.includes('\uFFFD'), shown);
+  assert.deepEqual(page.problems, []);
   await page.context().close();
 });
