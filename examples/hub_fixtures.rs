@@ -43,7 +43,11 @@ fn main() {
         write_viewer_dataset(&format!("gptlab/stories-{name}"), codec, &[("train", &stories(4, 60))]);
     }
     write_text_repo(&stories(3, 200).join("\n"));
-    write_viewer_dataset(TINY_STORIES, Compression::SNAPPY, &[("train", &stories(5, 240)), ("validation", &stories(6, 30))]);
+    write_viewer_dataset(
+        TINY_STORIES,
+        Compression::SNAPPY,
+        &[("train", &stories(5, 240)), ("validation", &stories(6, 30))],
+    );
     // As on the Hub: each split of tiny_shakespeare is one row holding the whole text.
     let plays = shakespeare();
     let split = |range: std::ops::Range<usize>| vec![plays[range].join("\n")];
@@ -115,15 +119,30 @@ fn shakespeare() -> Vec<String> {
         ("First Citizen", "Before we proceed any further, hear me speak."),
         ("All", "Speak, speak."),
         ("First Citizen", "You are all resolved rather to die than to famish?"),
-        ("HAMLET", "To be, or not to be, that is the question:\nWhether 'tis nobler in the mind to suffer\nThe slings and arrows of outrageous fortune,"),
+        (
+            "HAMLET",
+            "To be, or not to be, that is the question:\nWhether 'tis nobler in the mind to suffer\nThe slings and arrows of outrageous fortune,",
+        ),
         ("JULIET", "What's in a name? That which we call a rose\nBy any other word would smell as sweet."),
-        ("ROMEO", "But, soft! what light through yonder window breaks?\nIt is the east, and Juliet is the sun."),
+        (
+            "ROMEO",
+            "But, soft! what light through yonder window breaks?\nIt is the east, and Juliet is the sun.",
+        ),
         ("MACBETH", "Tomorrow, and tomorrow, and tomorrow,\nCreeps in this petty pace from day to day."),
         ("PORTIA", "The quality of mercy is not strain'd,\nIt droppeth as the gentle rain from heaven."),
-        ("KING RICHARD III", "Now is the winter of our discontent\nMade glorious summer by this sun of York."),
-        ("PROSPERO", "We are such stuff\nAs dreams are made on, and our little life\nIs rounded with a sleep."),
+        (
+            "KING RICHARD III",
+            "Now is the winter of our discontent\nMade glorious summer by this sun of York.",
+        ),
+        (
+            "PROSPERO",
+            "We are such stuff\nAs dreams are made on, and our little life\nIs rounded with a sleep.",
+        ),
         ("JAQUES", "All the world's a stage,\nAnd all the men and women merely players."),
-        ("MARK ANTONY", "Friends, Romans, countrymen, lend me your ears;\nI come to bury Caesar, not to praise him."),
+        (
+            "MARK ANTONY",
+            "Friends, Romans, countrymen, lend me your ears;\nI come to bury Caesar, not to praise him.",
+        ),
     ];
     (0..6).flat_map(|_| speeches.iter().map(|(who, what)| format!("{who}:\n{what}\n"))).collect()
 }

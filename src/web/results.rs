@@ -19,7 +19,7 @@ pub fn Stats(state: RunState) -> impl IntoView {
             <span>"loss " <b data-testid="loss">{move || loss().map(|l| format!("{l:.4}")).unwrap_or_default()}</b></span>
             <span>"validation " <b data-testid="val-loss">{move || validation().map_or("–".into(), |l| format!("{l:.4}"))}</b>
                 " (perplexity " <b data-testid="perplexity">{move || validation().map_or("–".into(), |l| format!("{:.1}", l.exp()))}</b> ")"</span>
-            <span>"learning rate " <b data-testid="lr">{move || format!("{:.2e}", state.learning_rate.get())}</b></span>
+            <span>"learning rate " <b data-testid="lr">{move || learning_rate(state.learning_rate.get())}</b></span>
             <span>"gradient norm " <b data-testid="grad-norm">{move || format!("{:.3}", state.grad_norm.get())}</b></span>
             <span><b data-testid="tokens-per-second">{move || format!("{:.0}", state.tokens_per_second.get())}</b> " tokens/s"</span>
             <progress data-testid="progress" max={move || state.max_steps.get().max(1)} value={move || state.step.get()}></progress>
@@ -27,6 +27,11 @@ pub fn Stats(state: RunState) -> impl IntoView {
             <span class="autosaved" data-testid="autosaved">{move || state.autosaved_step.get().map(|s| format!("autosaved at step {s}"))}</span>
         </section>
     }
+}
+
+/// A learning rate to three figures: `3.00e-3`, and `0` rather than `0.00e0` before the first step.
+fn learning_rate(lr: f64) -> String {
+    if lr == 0.0 { "0".into() } else { format!("{lr:.2e}") }
 }
 
 #[component]
@@ -51,7 +56,7 @@ fn SampleColumn(
 ) -> impl IntoView {
     view! {
         <div class="column" data-testid=testid>
-            <h2>{title}</h2>
+            <h3>{title}</h3>
             {move || accuracy.get().map(|a| view! {
                 <p class="accuracy" data-testid=accuracy_testid data-right=a.right data-total=a.total
                     title="greedy answers to the problems held out of training, each checked word for word">

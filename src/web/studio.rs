@@ -51,9 +51,9 @@ pub fn SamplingTool(state: RunState, commands: Commands) -> impl IntoView {
     };
     view! {
         <section class="sampling">
-            <h2>"Sample"</h2>
+            <h3>"Try it: write a prompt"</h3>
             <p class="sampling-settings">
-                <input data-testid="prompt" class="prompt-input" type="text" prop:value=move || prompt.get()
+                <input data-testid="prompt" class="prompt-input" type="text" aria-label="prompt" prop:value=move || prompt.get()
                     on:input=move |ev| prompt.set(event_target_value(&ev)) />
                 {field("temperature", "temperature", |s| s.temperature.to_string(),
                     |s, v| if let Ok(t) = v.trim().parse::<f32>() { s.temperature = t.max(0.0) })}

@@ -43,10 +43,13 @@ fn naming(files: &[(PathBuf, String)], names: &[&str]) -> Vec<String> {
 #[test]
 fn only_the_web_module_names_the_browser() {
     let src = src();
-    // main.rs is the page's entry point: it mounts `web::App` and exports the workers' entries.
+    // The binaries are the browser's entry points: main.rs mounts `web::App`, bin/ holds the
+    // engine, which exports the workers' entries.
+    let entry_point =
+        |path: &std::path::Path| path == src.join("main.rs") || path.starts_with(src.join("bin"));
     let outside: Vec<_> = sources(&src)
         .into_iter()
-        .filter(|(path, _)| !path.starts_with(src.join("web")) && !path.ends_with("main.rs"))
+        .filter(|(path, _)| !path.starts_with(src.join("web")) && !entry_point(path))
         .collect();
     assert!(outside.len() > 20, "found only {} files: is src/ where it was?", outside.len());
     assert_eq!(naming(&outside, &BROWSER_NAMES), Vec::<String>::new());
