@@ -12,15 +12,11 @@ import { createServer } from 'node:http';
 import { readFile, readdir } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { brotliCompressSync, gzipSync, constants } from 'node:zlib';
-import { dist, launch, byTestId } from '../tests/e2e/harness.js';
+import { contentTypes, dist, launch, byTestId } from '../tests/e2e/harness.js';
 
 const runs = Number(process.argv[2] ?? 3);
 const LINK = { rttMs: 40, bitsPerMs: 20e6 / 1000 };
 const CHUNK = 16 * 1024;
-const types = {
-  '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css',
-  '.svg': 'image/svg+xml', '.json': 'application/json',
-};
 
 /** Every file of dist/ compressed once each way, as a host that compresses at upload would. */
 async function compressedDist() {
@@ -30,7 +26,6 @@ async function compressedDist() {
     const path = join(entry.parentPath ?? entry.path, entry.name);
     const body = await readFile(path);
     files.set('/' + path.slice(dist.length + 1), {
-      identity: body,
       gzip: gzipSync(body, { level: 9 }),
       br: brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: body.length } }),
     });
@@ -53,7 +48,7 @@ function serveCompressed(files, encoding) {
     if (!file) return res.writeHead(404).end('not found');
     const body = file[encoding];
     res.writeHead(200, {
-      'content-type': types[extname(path)] ?? 'application/octet-stream',
+      'content-type': contentTypes[extname(path)] ?? 'application/octet-stream',
       'content-encoding': encoding, 'content-length': body.length, 'cache-control': 'no-store',
     });
     for (let at = 0; at < body.length; at += CHUNK) {

@@ -166,7 +166,7 @@ enum Word {
 /// Skips the spaces before the word; a line end there is the "word", else the word ends at the
 /// next whitespace.
 fn classify(continuation: &str, tokens: usize, search: &WordSearch) -> Word {
-    let rest = continuation.trim_start_matches(|c: char| c.is_whitespace() && c != '\n');
+    let rest = after_spaces(continuation);
     if rest.starts_with('\n') {
         return Word::Ends("\n".into());
     }
@@ -181,8 +181,12 @@ fn classify(continuation: &str, tokens: usize, search: &WordSearch) -> Word {
 
 /// The word a continuation has so far: without the spaces before it, up to any whitespace.
 fn word_of(continuation: &str) -> &str {
-    let rest = continuation.trim_start_matches(|c: char| c.is_whitespace() && c != '\n');
-    rest.split(char::is_whitespace).next().unwrap_or_default()
+    after_spaces(continuation).split(char::is_whitespace).next().unwrap_or_default()
+}
+
+/// A continuation without the spaces before its word (a line end is kept: it ends the line).
+fn after_spaces(continuation: &str) -> &str {
+    continuation.trim_start_matches(|c: char| c.is_whitespace() && c != '\n')
 }
 
 /// The `count` likeliest token ids and their probabilities, most likely first (ties: lower id).

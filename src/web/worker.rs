@@ -31,7 +31,9 @@ pub fn start(entry: &str) -> Result<Worker, WebError> {
 
 /// The absolute URLs of the engine's wasm-bindgen glue and wasm file. Trunk names a worker's
 /// files after its binary, without a content hash, so they carry the page module's hash as a
-/// query: a new page never starts an engine a cache kept from an older build.
+/// query: a build that changed the page (and so the messages it sends) never starts an engine
+/// a cache kept from before. A build that changed only the engine relies on the host's cache
+/// revalidation.
 fn engine_urls() -> Option<(String, String)> {
     let document = web_sys::window()?.document()?;
     let base = document.base_uri().ok()??;
