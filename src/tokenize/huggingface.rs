@@ -4,8 +4,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use tokenizers::decoders::DecoderWrapper;
-use tokenizers::models::TrainerWrapper;
 use tokenizers::models::bpe::{BPE, BpeTrainerBuilder, Vocab};
+use tokenizers::models::{ModelWrapper, TrainerWrapper};
 use tokenizers::pre_tokenizers::byte_level::ByteLevel;
 
 use super::{TokenizerError, readable};
@@ -74,6 +74,11 @@ impl HfTokenizer {
         Ok(Self { source: source.into(), tokenizer: Box::new(tokenizer) })
     }
 
+    /// A tokenizer trained here (see `word_level.rs`), named for people by `source`.
+    pub(super) fn trained(source: &str, tokenizer: tokenizers::Tokenizer) -> Self {
+        Self { source: source.into(), tokenizer: Box::new(tokenizer) }
+    }
+
     pub fn source(&self) -> &str {
         &self.source
     }
@@ -91,6 +96,20 @@ impl HfTokenizer {
 
     pub(super) fn token_id(&self, token: &str) -> Option<u32> {
         self.tokenizer.token_to_id(token)
+    }
+
+    /// The id its model gives text it has no token for; `None` where every text has tokens
+    /// (byte-level BPEs) or the model names none.
+    pub(super) fn unknown_id(&self) -> Option<u32> {
+        match self.tokenizer.get_model() {
+            ModelWrapper::BPE(bpe) => bpe.unk_token.as_deref().and_then(|unk| self.token_id(unk)),
+            ModelWrapper::WordPiece(word_piece) => self.token_id(&word_piece.unk_token),
+            ModelWrapper::WordLevel(word_level) => self.token_id(&word_level.unk_token),
+            // `tokenizers` keeps a Unigram's unknown id private; its JSON names it.
+            ModelWrapper::Unigram(unigram) => {
+                serde_json::to_value(unigram).ok()?["unk_id"].as_u64().map(|id| id as u32)
+            }
+        }
     }
 
     pub(super) fn encode(&self, text: &str) -> Result<Vec<u32>, TokenizerError> {
@@ -144,7 +163,7 @@ fn gpt2_byte_chars() -> [char; 256] {
     })
 }
 
-fn failed(e: tokenizers::Error) -> TokenizerError {
+pub(super) fn failed(e: tokenizers::Error) -> TokenizerError {
     TokenizerError::Failed(e.to_string())
 }
 

@@ -1,13 +1,20 @@
 //! Text to token ids and back. The tokenizer travels inside the checkpoint, so it serialises to
 //! JSON: the byte tokenizer as its name, a Hugging Face tokenizer as its whole `tokenizer.json`.
 
+mod bits;
+mod chunks;
+mod compare;
 mod huggingface;
 mod readable;
+mod word_level;
 
 use serde::{Deserialize, Serialize};
 
+pub use bits::{bits_per_byte, bytes_per_token};
+pub use compare::{Comparison, compare};
 pub use huggingface::{HfTokenizer, MAX_BPE_VOCAB, MIN_BPE_VOCAB};
 pub use readable::{printable, readable};
+pub use word_level::{MAX_WORD_VOCAB, MIN_WORD_VOCAB, UNKNOWN_TOKEN};
 
 /// Which tokenizer a model reads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -15,7 +22,8 @@ pub use readable::{printable, readable};
 pub enum Tokenizer {
     /// One token per UTF-8 byte: vocabulary 256, no training, any text round-trips exactly.
     Bytes,
-    /// A byte-level BPE trained on the user's text, or a Hub model's `tokenizer.json`.
+    /// A byte-level BPE, words or characters trained on the user's text, or a Hub model's
+    /// `tokenizer.json`.
     HuggingFace(HfTokenizer),
 }
 
@@ -23,6 +31,8 @@ pub enum Tokenizer {
 pub enum TokenizerError {
     #[error("a BPE vocabulary must have between {MIN_BPE_VOCAB} and {MAX_BPE_VOCAB} tokens, not {0}")]
     VocabSize(usize),
+    #[error("a word vocabulary must have between {MIN_WORD_VOCAB} and {MAX_WORD_VOCAB} tokens, not {0}")]
+    WordVocabSize(usize),
     #[error("there is no text to train a tokenizer on")]
     NoText,
     #[error("this tokenizer.json does not parse: {0}")]
@@ -43,6 +53,17 @@ impl Tokenizer {
     /// Trains a byte-level BPE on `text` with up to `vocab_size` tokens (the 256 bytes plus merges).
     pub fn train_bpe(text: &str, vocab_size: usize) -> Result<Tokenizer, TokenizerError> {
         HfTokenizer::train_bpe(text, vocab_size).map(Tokenizer::HuggingFace)
+    }
+
+    /// One token per word of `text` (see `word_level::WORD_PATTERN`): its `max_vocab - 1` most
+    /// frequent words and `[UNK]` for the others; `max_vocab` lies in `MIN_WORD_VOCAB..=MAX_WORD_VOCAB`.
+    pub fn train_words(text: &str, max_vocab: usize) -> Result<Tokenizer, TokenizerError> {
+        word_level::train_words(text, max_vocab).map(Tokenizer::HuggingFace)
+    }
+
+    /// One token per character of `text` and `[UNK]` for characters it lacks.
+    pub fn train_chars(text: &str) -> Result<Tokenizer, TokenizerError> {
+        word_level::train_chars(text).map(Tokenizer::HuggingFace)
     }
 
     /// A tokenizer from a `tokenizer.json`, as Hugging Face Hub models ship them.
@@ -72,6 +93,14 @@ impl Tokenizer {
         match self {
             Tokenizer::Bytes => None,
             Tokenizer::HuggingFace(hf) => hf.token_id(token),
+        }
+    }
+
+    /// The id of text it has no token for; `None` where every text has tokens (bytes, byte-level BPEs).
+    pub fn unknown_id(&self) -> Option<u32> {
+        match self {
+            Tokenizer::Bytes => None,
+            Tokenizer::HuggingFace(hf) => hf.unknown_id(),
         }
     }
 

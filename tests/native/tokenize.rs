@@ -97,6 +97,14 @@ fn token_pieces_show_what_each_token_stands_for() {
 #[test]
 fn a_checkpoint_carries_its_bpe_tokenizer() {
     let tokenizer = bpe(300);
+    let loaded = saved_and_loaded(&tokenizer);
+    assert_eq!(loaded, tokenizer);
+    let text = "the sum of 7 and 8 is 15.";
+    assert_eq!(loaded.encode(text).unwrap(), tokenizer.encode(text).unwrap());
+}
+
+/// `tokenizer` as a checkpoint of a tiny model over it carries it.
+fn saved_and_loaded(tokenizer: &Tokenizer) -> Tokenizer {
     let config = GptConfig::new(tokenizer.vocab_size())
         .with_n_layer(1)
         .with_n_head(2)
@@ -116,10 +124,7 @@ fn a_checkpoint_carries_its_bpe_tokenizer() {
         },
     };
     let bytes = pollster::block_on(checkpoint::save(&seeded_model(&config, 3), &info)).unwrap();
-    let (_, loaded) = checkpoint::load(&bytes, &burn::prelude::Device::flex()).unwrap();
-    assert_eq!(loaded.tokenizer, tokenizer);
-    let text = "the sum of 7 and 8 is 15.";
-    assert_eq!(loaded.tokenizer.encode(text).unwrap(), tokenizer.encode(text).unwrap());
+    checkpoint::load(&bytes, &burn::prelude::Device::flex()).unwrap().1.tokenizer
 }
 
 #[test]
@@ -221,4 +226,77 @@ fn a_character_split_across_tokens_joins_when_the_whole_text_is_decoded() {
         assert_eq!(tokenizer.decode(cut), "a\\xe4\\xb8", "{tokenizer:?}: the character's first two bytes");
         assert!(!tokenizer.decode(&[ids[1]]).contains('\u{FFFD}'), "{tokenizer:?}");
     }
+}
+
+/// Two hand-tokenized lines: words "two", " plus", " three", " ✓", "\n", "three", " plus", " two",
+/// "\n" (9 tokens, 7 distinct); 32 characters, 34 bytes (✓ is 3); 13 distinct characters.
+pub const TWO_LINES: &str = "two plus three ✓\nthree plus two\n";
+
+#[test]
+fn a_word_tokenizer_has_a_token_per_word_with_its_space_and_decodes_to_the_text() {
+    let words = Tokenizer::train_words(TWO_LINES, 100).unwrap();
+    assert_eq!(words.vocab_size(), 8, "7 words and [UNK]");
+    let pieces = words.pieces(TWO_LINES).unwrap();
+    let texts: Vec<&str> = pieces.iter().map(|p| p.text.as_str()).collect();
+    assert_eq!(texts, ["two", " plus", " three", " ✓", "\n", "three", " plus", " two", "\n"]);
+    assert_eq!(words.decode(&words.encode(TWO_LINES).unwrap()), TWO_LINES);
+    assert_eq!(words.describe(), "words trained here (8 tokens)");
+}
+
+#[test]
+fn a_word_tokenizer_keeps_the_most_frequent_words_up_to_its_cap() {
+    // " a" and " b" twice each; "a", " c" and "\n" once.
+    let words = Tokenizer::train_words("a a a b b c\n", 3).unwrap();
+    assert_eq!(words.vocab_size(), 3);
+    assert_eq!([" a", " b", "a"].map(|w| words.token_id(w)), [Some(1), Some(2), None]);
+    assert_eq!(words.unknown_id(), Some(0));
+    assert_eq!(words.encode("a a b c\n").unwrap(), [0, 1, 2, 0, 0]);
+    assert_eq!(words.decode(&[1, 0, 2]), " a[UNK] b", "an unknown word loses its space");
+}
+
+#[test]
+fn bad_word_tokenizer_requests_are_refused() {
+    assert_eq!(Tokenizer::train_words("some text", 1), Err(TokenizerError::WordVocabSize(1)));
+    assert_eq!(Tokenizer::train_words("some text", 40_000), Err(TokenizerError::WordVocabSize(40_000)));
+    assert_eq!(Tokenizer::train_words("", 100), Err(TokenizerError::NoText));
+    assert_eq!(Tokenizer::train_chars(""), Err(TokenizerError::NoText));
+}
+
+#[test]
+fn a_character_tokenizer_has_the_distinct_characters_and_unknown() {
+    let chars = Tokenizer::train_chars(TWO_LINES).unwrap();
+    assert_eq!(chars.vocab_size(), 13 + 1);
+    assert_eq!(chars.encode(TWO_LINES).unwrap().len(), TWO_LINES.chars().count());
+    assert_eq!(chars.decode(&chars.encode(TWO_LINES).unwrap()), TWO_LINES);
+    let ids = chars.encode("tx\n").unwrap();
+    assert_eq!(ids[1], chars.unknown_id().unwrap());
+    assert_eq!(chars.decode(&ids), "t[UNK]\n");
+    assert_eq!(chars.describe(), "characters of the data (14 tokens)");
+}
+
+#[test]
+fn word_and_character_tokenizers_survive_tokenizer_json_and_the_checkpoint() {
+    let words = Tokenizer::train_words(TWO_LINES, 100).unwrap();
+    let chars = Tokenizer::train_chars(TWO_LINES).unwrap();
+    let unseen = "three plus seven ✓\n";
+    for tokenizer in [words, chars] {
+        let json = tokenizer.to_hf_json().unwrap();
+        let from_json = Tokenizer::from_json(json.as_bytes(), "reloaded").unwrap();
+        let from_checkpoint = saved_and_loaded(&tokenizer);
+        assert_eq!(from_checkpoint, tokenizer);
+        for reloaded in [from_json, from_checkpoint] {
+            assert_eq!(reloaded.encode(unseen).unwrap(), tokenizer.encode(unseen).unwrap());
+            assert_eq!(reloaded.unknown_id(), tokenizer.unknown_id());
+            assert_eq!(reloaded.decode(&reloaded.encode(TWO_LINES).unwrap()), TWO_LINES);
+        }
+    }
+}
+
+#[test]
+fn a_character_tokenizer_keeps_the_most_frequent_characters_up_to_the_cap() {
+    use gptlab::tokenize::MAX_WORD_VOCAB;
+    let rare: String = (0x100..0x100 + 33_000).filter_map(char::from_u32).collect();
+    let chars = Tokenizer::train_chars(&(rare + "aa")).unwrap();
+    assert_eq!(chars.vocab_size(), MAX_WORD_VOCAB);
+    assert!(chars.token_id("a").is_some(), "the one character seen twice stays");
 }
