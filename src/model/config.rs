@@ -1,23 +1,39 @@
-use burn::config::Config;
+use serde::{Deserialize, Serialize};
 
 /// Every size of the model; the checkpoint stores it so a file rebuilds the same network.
-#[derive(Config, Debug, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GptConfig {
     /// Distinct tokens: 256 for the byte tokenizer.
     pub vocab_size: usize,
     /// Longest sequence the model reads: the size of the position table.
-    #[config(default = 64)]
+    #[serde(default = "defaults::block_size")]
     pub block_size: usize,
-    #[config(default = 4)]
+    #[serde(default = "defaults::n_layer")]
     pub n_layer: usize,
-    #[config(default = 4)]
+    #[serde(default = "defaults::n_head")]
     pub n_head: usize,
     /// Width of the residual stream; each head gets `n_embd / n_head` of it.
-    #[config(default = 128)]
+    #[serde(default = "defaults::n_embd")]
     pub n_embd: usize,
     /// 0.0 suits the small data sets a tab trains on; raise it when the model overfits.
-    #[config(default = 0.0)]
+    #[serde(default)]
     pub dropout: f64,
+}
+
+/// The sizes a config has unless told otherwise (and that an older file may leave out).
+mod defaults {
+    pub fn block_size() -> usize {
+        64
+    }
+    pub fn n_layer() -> usize {
+        4
+    }
+    pub fn n_head() -> usize {
+        4
+    }
+    pub fn n_embd() -> usize {
+        128
+    }
 }
 
 /// A config that cannot build a model, said in words a user can act on.
@@ -32,6 +48,38 @@ pub enum ConfigError {
 }
 
 impl GptConfig {
+    /// The default sizes for a vocabulary of `vocab_size` tokens.
+    pub fn new(vocab_size: usize) -> Self {
+        Self {
+            vocab_size,
+            block_size: defaults::block_size(),
+            n_layer: defaults::n_layer(),
+            n_head: defaults::n_head(),
+            n_embd: defaults::n_embd(),
+            dropout: 0.0,
+        }
+    }
+
+    pub fn with_block_size(self, block_size: usize) -> Self {
+        Self { block_size, ..self }
+    }
+
+    pub fn with_n_layer(self, n_layer: usize) -> Self {
+        Self { n_layer, ..self }
+    }
+
+    pub fn with_n_head(self, n_head: usize) -> Self {
+        Self { n_head, ..self }
+    }
+
+    pub fn with_n_embd(self, n_embd: usize) -> Self {
+        Self { n_embd, ..self }
+    }
+
+    pub fn with_dropout(self, dropout: f64) -> Self {
+        Self { dropout, ..self }
+    }
+
     /// Checks the invariants `init` relies on.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let sizes = [

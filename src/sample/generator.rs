@@ -2,7 +2,7 @@ use burn::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use super::{SampleConfig, SampleError, check_prompt, device_of, pick, read_last, token_row};
+use super::{SampleConfig, SampleError, pick};
 use crate::model::{Gpt, KvCache};
 
 /// Draws a continuation one token at a time, so a caller can show each as it comes.
@@ -65,4 +65,53 @@ impl Generator {
         self.fed = self.tokens.len();
         read_last(logits).await
     }
+}
+
+/// Continues `prompt` and returns only the new tokens.
+pub async fn generate(model: &Gpt, prompt: &[u32], config: &SampleConfig) -> Result<Vec<u32>, SampleError> {
+    let mut generator = Generator::new(model, prompt, config.clone())?;
+    let mut new_tokens = Vec::new();
+    while let Some(token) = generator.next_token().await? {
+        new_tokens.push(token);
+    }
+    Ok(new_tokens)
+}
+
+/// Next-token logits after `prompt` (cropped to the model's context), e.g. to show the
+/// probabilities of what comes next.
+pub async fn next_token_logits(model: &Gpt, prompt: &[u32]) -> Result<Vec<f32>, SampleError> {
+    check_prompt(model, prompt)?;
+    let context = &prompt[prompt.len().saturating_sub(model.block_size())..];
+    read_last(model.forward(token_row(context, &device_of(model)))).await
+}
+
+/// A prompt the model can read: not empty, and every id one it embeds (an id past the embedding
+/// would read out of bounds on a GPU).
+fn check_prompt(model: &Gpt, prompt: &[u32]) -> Result<(), SampleError> {
+    if prompt.is_empty() {
+        return Err(SampleError::EmptyPrompt);
+    }
+    let vocab_size = model.vocab_size();
+    match prompt.iter().find(|&&id| id as usize >= vocab_size) {
+        Some(&id) => Err(SampleError::TokenOutOfRange { id, vocab_size }),
+        None => Ok(()),
+    }
+}
+
+fn device_of(model: &Gpt) -> Device {
+    model.devices().into_iter().next().unwrap_or_default()
+}
+
+/// One row of token ids, `[1, seq]`.
+fn token_row(tokens: &[u32], device: &Device) -> Tensor<2, Int> {
+    let ids: Vec<i64> = tokens.iter().map(|&id| id as i64).collect();
+    Tensor::from_data(TensorData::new(ids, [1, tokens.len()]), device)
+}
+
+/// Reads back the logits of the last position only: `[1, seq, vocab]` -> `vocab` floats.
+async fn read_last(logits: Tensor<3>) -> Result<Vec<f32>, SampleError> {
+    let [_, t, vocab] = logits.dims();
+    let last = logits.narrow(1, t - 1, 1).reshape([vocab]);
+    let data = last.into_data_async().await.map_err(|e| SampleError::ReadBack(format!("{e:?}")))?;
+    data.try_to_vec::<f32>().map_err(|e| SampleError::ReadBack(format!("{e:?}")))
 }

@@ -3,7 +3,7 @@ use crate::sample::SampleError;
 use crate::tokenize::TokenizerError;
 use crate::train::TrainError;
 
-use super::effects::StoreError;
+use super::store::StoreError;
 
 /// Why a command could not be carried out, or why a run ended early: each message is what the
 /// page shows.

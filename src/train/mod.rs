@@ -1,21 +1,37 @@
 //! Training: presets, batches of random windows, the learning-rate schedule and the loop's step.
+//! Presets, the schedule and the memory a step needs are plain data and arithmetic, which the
+//! page's interface uses too; the rest needs the engine.
 
+#[cfg(feature = "engine")]
 mod batch;
 mod config;
+#[cfg(feature = "engine")]
 mod data_parallel;
+mod error;
+#[cfg(feature = "engine")]
 mod loss;
 mod memory;
+#[cfg(feature = "engine")]
 mod optimizer;
 mod schedule;
+#[cfg(feature = "engine")]
 mod trainer;
+#[cfg(feature = "engine")]
 mod warm_up;
 
+#[cfg(feature = "engine")]
 pub use batch::{Batch, random_windows};
 pub use config::{Preset, TrainConfig};
+#[cfg(feature = "engine")]
 pub use data_parallel::loss_and_grads;
+pub use error::TrainError;
+#[cfg(feature = "engine")]
 pub use loss::cross_entropy;
 pub use memory::{StepBuffer, check_buffer_limit, largest_buffer, memory_estimate_bytes, step_buffers};
+#[cfg(feature = "engine")]
 pub use optimizer::{ModelOptimizer, Moments, clip_grad_norm, global_grad_norm, moments};
 pub use schedule::learning_rate;
-pub use trainer::{StepOutput, TrainError, Trainer};
+#[cfg(feature = "engine")]
+pub use trainer::{StepOutput, Trainer};
+#[cfg(feature = "engine")]
 pub use warm_up::{StepShape, WARM_UP_STEPS, choose_kernels_untimed, warm_up};

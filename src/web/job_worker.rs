@@ -5,16 +5,13 @@
 use futures::StreamExt;
 use futures::channel::mpsc::{self, UnboundedSender};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::spawn_local;
-use web_sys::{DedicatedWorkerGlobalScope, MessageEvent, Worker};
+use web_sys::{MessageEvent, Worker};
 
 use super::browser::WebError;
-use super::fetch::BrowserFetch;
-use super::worker::{self, READY};
+use super::worker;
 use crate::data::Corpus;
 use crate::data::take::Progress;
 use crate::session::protocol::{Job, JobMessage, JobOutput, TakeRequest};
-use crate::session::run_job;
 use crate::tokenize::Tokenizer;
 
 /// Why a job gave no answer.
@@ -32,7 +29,13 @@ pub enum JobError {
 }
 
 /// Runs in the worker: answers one job, with progress messages while it works.
+#[cfg(feature = "engine")]
 pub fn serve_jobs() {
+    use super::fetch::BrowserFetch;
+    use crate::session::run_job;
+    use wasm_bindgen_futures::spawn_local;
+    use web_sys::DedicatedWorkerGlobalScope;
+
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let reply_to = scope.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
@@ -52,7 +55,7 @@ pub fn serve_jobs() {
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget(); // the worker lives for this one job
-    let _ = scope.post_message(&READY.into());
+    let _ = scope.post_message(&worker::READY.into());
 }
 
 /// A job running in its worker; `cancel` ends it at once.

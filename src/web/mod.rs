@@ -3,7 +3,12 @@
 //! layers below need (fetch and cache, storage, clock, the GPU probe). The only module that
 //! knows it runs in a browser.
 
+// The page's own build leaves the engine out (see `main.rs`): what only the workers use is
+// then unused there.
+#![cfg_attr(not(feature = "engine"), allow(dead_code))]
+
 mod app;
+#[cfg(feature = "engine")]
 mod backend;
 mod browser;
 mod cancel;
@@ -27,11 +32,14 @@ mod storage;
 mod studio;
 mod tokenizer;
 mod training;
+#[cfg(feature = "engine")]
 mod training_worker;
 mod worker;
 
 pub use app::App;
+#[cfg(feature = "engine")]
 pub use job_worker::serve_jobs;
+#[cfg(feature = "engine")]
 pub use training_worker::serve_training;
 
 unsafe extern "C" {
