@@ -8,7 +8,8 @@ import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-export const dist = join(root, 'dist');
+// GPTLAB_DIST: a page built elsewhere (`trunk build --release --dist DIR`), so builds can run side by side.
+export const dist = process.env.GPTLAB_DIST ?? join(root, 'dist');
 
 /** Content types of the files a built page holds. */
 export const contentTypes = {
