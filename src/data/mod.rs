@@ -3,6 +3,7 @@
 
 pub mod arithmetic;
 pub mod choices;
+pub mod clean;
 pub mod download;
 pub mod fetch;
 pub mod hub;

@@ -6,6 +6,7 @@ mod axis;
 mod backend;
 mod checkpoint;
 mod choices;
+mod clean;
 mod compare;
 mod data;
 mod download;
