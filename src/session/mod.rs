@@ -20,6 +20,7 @@ pub mod effects;
 mod error;
 #[cfg(feature = "engine")]
 mod gpu;
+pub mod history;
 mod jobs;
 #[cfg(feature = "engine")]
 mod machine;

@@ -6,6 +6,7 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use super::history::RunRecord;
 use crate::checkpoint::History;
 use crate::data::Corpus;
 use crate::data::arithmetic::Accuracy;
@@ -281,6 +282,8 @@ pub enum Event {
         prompt: String,
         words: Vec<NextWord>,
     },
+    /// A run has ended (done or stopped): its record, for the page's list of runs.
+    RunEnded(Box<RunRecord>),
     Error {
         message: String,
     },

@@ -8,7 +8,8 @@ use crate::data::Corpus;
 use crate::tokenize::Tokenizer;
 use crate::train::{StepOutput, StepShape, Trainer};
 
-use super::protocol::Phase;
+use super::history::RunRecord;
+use super::protocol::{Phase, Sample};
 
 /// The losses and gradient norms of the steps not read back yet, in one device tensor that
 /// each step appends its pair to. Two tensors joined at a time run the same kernel whatever the
@@ -71,6 +72,8 @@ pub struct Run {
     pub identity: RunIdentity,
     /// What a GPU's kernels are prepared for to take the run's steps.
     pub shape: StepShape,
+    /// The samples before training, for the run's record.
+    pub before: Vec<Sample>,
 }
 
 impl Run {
@@ -98,6 +101,7 @@ impl Run {
             corpus_saved: false,
             last_autosave: None,
             identity,
+            before: Vec::new(),
         }
     }
 
@@ -165,6 +169,29 @@ impl Run {
     /// The run as `checkpoint::save_run` writes it, to resume from: weights, moments and chart.
     pub async fn save(&self) -> Result<Vec<u8>, CheckpointError> {
         checkpoint::save_run(&self.trainer.model(), self.trainer.moments(), &self.info()).await
+    }
+
+    /// The run as the page keeps it once it has ended (see `history`), trained on `device`,
+    /// with the samples after training.
+    pub fn record(&self, device: &str, after: Vec<Sample>, now: f64) -> RunRecord {
+        RunRecord {
+            id: self.identity.id.clone(),
+            ended_at_ms: 0.0,
+            model: self.trainer.model_config().clone(),
+            train: self.trainer.config().clone(),
+            tokenizer: self.tokenizer.describe(),
+            dataset: self.corpus.name.clone(),
+            device: device.into(),
+            extra: Default::default(),
+            steps: self.step(),
+            trained_seconds: self.trained_ms(now) / 1e3,
+            tokens_per_step: self.trainer.tokens_per_step(),
+            validation_tokens: self.trainer.validation_token_count(),
+            validation_bytes: self.corpus.validation.len(),
+            history: self.history.clone(),
+            before: self.before.clone(),
+            after,
+        }
     }
 
     /// The run as a checkpoint describes it.

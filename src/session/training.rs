@@ -56,6 +56,9 @@ impl Session {
         self.run = Some(Run::new(trainer, tokenizer, corpus, History::default(), identity));
         self.set_phase(Phase::SamplingBefore, fx);
         let before = self.sample_prompts().await?;
+        if let Some(run) = self.run.as_mut() {
+            run.before = before.clone();
+        }
         fx.post(Event::Samples { after: false, samples: before });
         if let Some(accuracy) = self.held_out_accuracy().await? {
             fx.post(Event::Accuracy { after: false, accuracy });
@@ -240,7 +243,7 @@ impl Session {
     pub(super) async fn finish(&mut self, phase: Phase, fx: &mut impl Effects) -> Result<(), SessionError> {
         self.set_phase(Phase::SamplingAfter, fx);
         let after = self.sample_prompts().await?;
-        fx.post(Event::Samples { after: true, samples: after });
+        fx.post(Event::Samples { after: true, samples: after.clone() });
         if let Some(accuracy) = self.held_out_accuracy().await? {
             fx.post(Event::Accuracy { after: true, accuracy });
         }
@@ -251,6 +254,10 @@ impl Session {
         let file_name = format!("gptlab-{}-step{}.safetensors", card::model_name(&info), run.step());
         fx.post(Event::Checkpoint { file_name, bytes });
         self.autosave(fx).await;
+        if let Some(run) = &self.run {
+            let device = self.backend.as_ref().map_or("", |b| b.info.label.as_str());
+            fx.post(Event::RunEnded(Box::new(run.record(device, after, fx.now_ms()))));
+        }
         self.set_phase(phase, fx);
         Ok(())
     }

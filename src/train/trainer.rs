@@ -124,6 +124,11 @@ impl Trainer {
     }
 
     /// Tokens one step consumes.
+    /// Tokens of the validation text: with its bytes, they turn a loss into bits per byte.
+    pub fn validation_token_count(&self) -> usize {
+        self.validation_tokens.len()
+    }
+
     pub fn tokens_per_step(&self) -> usize {
         self.config.batch_size * self.block_size
     }

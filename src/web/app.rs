@@ -11,6 +11,7 @@ use super::header::Header;
 use super::link;
 use super::results::{BeforeAfter, Stats};
 use super::run::RunState;
+use super::runs::RunHistory;
 use super::settings::{ModelSettings, TrainingSettings};
 use super::share::SharePanel;
 use super::step::Step;
@@ -106,6 +107,7 @@ pub fn App() -> impl IntoView {
                 <Step number=5 title="Compare" about="The loss falls as the model learns; the samples show what it wrote before training and what it writes now.">
                     <LossChart train=state.train_losses validation=state.validation_losses max_steps=state.max_steps />
                     <BeforeAfter state=state />
+                    <RunHistory state=state />
                     <SamplingTool state=state commands=commands />
                 </Step>
                 <Step number=6 title="Share" about="Keep the trained model as a file, load one back, or send it to the Hugging Face Hub.">

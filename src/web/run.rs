@@ -6,6 +6,7 @@ use super::browser::{object_url, revoke_object_url, save_file};
 use crate::data::arithmetic::Accuracy;
 use crate::model::GptConfig;
 use crate::sample::NextWord;
+use crate::session::history::RunRecord;
 use crate::session::protocol::{DeviceInfo, Event, GpuReport, Phase, Sample};
 use crate::tokenize::Tokenizer;
 
@@ -54,6 +55,8 @@ pub struct RunState {
     pub candidates: RwSignal<Vec<(String, f32)>>,
     pub words: RwSignal<Vec<NextWord>>,
     pub error: RwSignal<Option<String>>,
+    /// The record of the run that ended last, for the list of runs.
+    pub ended: RwSignal<Option<RunRecord>>,
 }
 
 impl RunState {
@@ -81,6 +84,7 @@ impl RunState {
             candidates: RwSignal::new(Vec::new()),
             words: RwSignal::new(Vec::new()),
             error: RwSignal::new(None),
+            ended: RwSignal::new(None),
         }
     }
 
@@ -143,6 +147,7 @@ impl RunState {
                 self.words.set(Vec::new()); // this prompt's words follow
             }
             Event::Words { words, .. } => self.words.set(words),
+            Event::RunEnded(record) => self.ended.set(Some(*record)),
             Event::Error { message } => self.error.set(Some(message)),
         }
     }

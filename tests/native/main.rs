@@ -13,6 +13,7 @@ mod download;
 mod format;
 mod gpt2;
 mod gpu;
+mod history;
 mod hub;
 mod layers;
 mod learning;

@@ -40,6 +40,7 @@ fn a_run_posts_its_events_in_the_documented_order() {
         "Saving",
         "Checkpoint",
         "Autosaved@8",
+        "RunEnded@8",
         "Done",
     ];
     assert_eq!(outline, expected);
@@ -100,6 +101,7 @@ fn stop_samples_after_training_offers_the_checkpoint_and_saves() {
         "Saving",
         "Checkpoint",
         "Autosaved@5",
+        "RunEnded@5",
         "Stopped",
     ];
     assert_eq!(outline, expected);

@@ -274,6 +274,7 @@ pub fn outline(event: &Event) -> String {
         Event::Generation { done, .. } => format!("Generation(done: {done})"),
         Event::Candidates { .. } => "Candidates".into(),
         Event::Words { .. } => "Words".into(),
+        Event::RunEnded(record) => format!("RunEnded@{}", record.steps),
         Event::Error { .. } => "Error".into(),
     }
 }
