@@ -48,3 +48,13 @@ pub fn setting(x: f64) -> String {
     let rounded: f64 = format!("{x:.5e}").parse().unwrap_or(x);
     if rounded.abs() < 1e-3 || rounded.abs() >= 1e7 { format!("{rounded:e}") } else { rounded.to_string() }
 }
+
+/// A stretch of time, as a plan states it: `0.8 s`, `45 s`, `12.5 min`, `3.2 h`.
+pub fn span(seconds: f64) -> String {
+    match seconds {
+        s if s < 10.0 => format!("{s:.1} s"),
+        s if s < 60.0 => format!("{s:.0} s"),
+        s if s < 3600.0 => format!("{:.1} min", s / 60.0),
+        s => format!("{:.1} h", s / 3600.0),
+    }
+}

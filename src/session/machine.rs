@@ -8,6 +8,7 @@ use super::gpu;
 use super::protocol::{Command, Event, Phase};
 use super::run::Run;
 use super::sampling::Generation;
+use super::trials::{Finding, ends_finding};
 use crate::checkpoint::CheckpointInfo;
 use crate::model::Gpt;
 
@@ -23,6 +24,8 @@ pub struct Session {
     pub(super) loaded: Option<(Gpt, CheckpointInfo)>,
     /// The sampling tool's text, drawn a token per `step`.
     pub(super) generation: Option<Generation>,
+    /// A learning-rate range test, a step per `step`.
+    pub(super) finding: Option<Finding>,
 }
 
 impl Session {
@@ -30,10 +33,10 @@ impl Session {
         Self::default()
     }
 
-    /// Work is under way (a run training, or text being generated): the driver should call
-    /// `step` until this turns false, looking for commands in between.
+    /// Work is under way (a run training, text being generated, a learning-rate range test):
+    /// the driver should call `step` until this turns false, looking for commands in between.
     pub fn working(&self) -> bool {
-        self.generation.is_some() || self.training()
+        self.generation.is_some() || self.finding() || self.training()
     }
 
     /// A run is training.
@@ -41,10 +44,13 @@ impl Session {
         self.phase() == Some(Phase::Training)
     }
 
-    /// One piece of work: the next token of the generation under way, else a training step.
+    /// One piece of work: the next token of the generation under way, else the range test's
+    /// next step, else a training step.
     pub async fn step(&mut self, fx: &mut impl Effects) {
         if self.generation.is_some() {
             self.generate_next(fx).await;
+        } else if self.finding() {
+            self.find_next(fx).await;
         } else {
             self.train_step(fx).await;
             self.consider_gpu(fx).await;
@@ -66,6 +72,9 @@ impl Session {
     }
 
     async fn dispatch(&mut self, command: Command, fx: &mut impl Effects) -> Result<(), SessionError> {
+        if ends_finding(&command) {
+            self.stop_finding(fx);
+        }
         match command {
             Command::Init { backend } => self.open_devices(backend, fx).await,
             Command::Train(spec) => self.start(*spec, fx).await?,
@@ -86,6 +95,9 @@ impl Session {
                 self.import_gpt2(&model_id, &files, fx).await?
             }
             Command::ExportGpt2 => self.export_gpt2(fx).await?,
+            Command::FindLearningRate(spec) => self.find_learning_rate(*spec, fx).await?,
+            Command::StopFindingLearningRate => self.stop_finding(fx),
+            Command::MeasureSpeed(spec) => self.measure_speed(*spec, fx).await?,
         }
         Ok(())
     }

@@ -34,6 +34,8 @@ mod sampling;
 mod store;
 #[cfg(feature = "engine")]
 mod training;
+#[cfg(feature = "engine")]
+mod trials;
 
 pub use card::{SavedRunSummary, describe_saved_run, model_card, model_name};
 #[cfg(feature = "engine")]

@@ -15,7 +15,7 @@ use crate::data::take::{Amount, Progress, Source};
 use crate::model::GptConfig;
 use crate::sample::NextWord;
 use crate::tokenize::Tokenizer;
-use crate::train::TrainConfig;
+use crate::train::{LrCurve, MeasuredSpeed, TrainConfig};
 
 /// Which device to train on, as the user (or `?backend=`) asked. Every run's first steps are
 /// the CPU's, which is ready at once, while the GPU prepares its kernels.
@@ -87,6 +87,13 @@ pub enum Command {
     },
     /// The current model in the Hub's GPT-2 layout, as a zip.
     ExportGpt2,
+    /// The learning-rate range test for the run the spec would start, on a copy of its model
+    /// (a loaded model to fine-tune stays as it was). Not while a run is under way.
+    FindLearningRate(Box<RunSpec>),
+    /// Ends the range test under way, with the curve so far.
+    StopFindingLearningRate,
+    /// Times a few steps of the run the spec would start, for the time planner.
+    MeasureSpeed(Box<RunSpec>),
 }
 
 /// Everything a new run needs.
@@ -282,6 +289,15 @@ pub enum Event {
         prompt: String,
         words: Vec<NextWord>,
     },
+    /// The learning-rate range test's curve so far; once `done`, its suggestion too (`None`
+    /// where the loss never fell).
+    LearningRates {
+        curve: LrCurve,
+        suggestion: Option<f64>,
+        done: bool,
+    },
+    /// A training speed measured for the time planner.
+    Speed(MeasuredSpeed),
     /// A run has ended (done or stopped): its record, for the page's list of runs.
     RunEnded(Box<RunRecord>),
     Error {

@@ -7,6 +7,7 @@ use burn::prelude::*;
 use super::effects::Effects;
 use super::protocol::{Event, Phase, RunSpec};
 use super::run::{PROGRESS_EVERY_MS, Run};
+use super::trials::RunStart;
 use super::{Session, SessionError, card};
 use crate::checkpoint::{self, History, RunIdentity};
 use crate::data::Corpus;
@@ -17,35 +18,10 @@ impl Session {
     /// Starts a new run: a fresh model, or the loaded one to fine-tune. Samples the prompts
     /// before the first step.
     pub(super) async fn start(&mut self, spec: RunSpec, fx: &mut impl Effects) -> Result<(), SessionError> {
-        if self.phase().is_some_and(Phase::busy) {
-            return Err(SessionError::RunUnderWay);
-        }
-        let RunSpec { model, train, tokenizer, corpus, fine_tune } = spec;
-        let base = match (fine_tune, &self.loaded) {
-            (false, _) => None,
-            (true, Some(loaded)) => Some(loaded.clone()),
-            (true, None) => return Err(SessionError::NothingToFineTune),
-        };
-        let (model, tokenizer) = match &base {
-            Some((_, info)) => (info.model.clone(), info.tokenizer.clone()),
-            None => (model, tokenizer),
-        };
-        self.check_fits(&model, &train)?;
-        self.start_device(&StepShape { model: model.clone(), train: train.clone() }, fx);
-        let mut trainer = Trainer::new(
-            &model,
-            train,
-            tokenizer.encode(&corpus.train)?,
-            tokenizer.encode(&corpus.validation)?,
-            &self.device()?,
-        )?;
-        if let Some((weights, info)) = base {
-            // The loaded weights, moved onto the trainer's autodiff device by a round trip
-            // through the checkpoint format; the optimizer starts afresh.
-            let bytes = checkpoint::save(&weights, &info).await?;
-            let (weights, _) = checkpoint::load(&bytes, trainer.device())?;
-            trainer.restore(weights, Default::default(), 0);
-        }
+        let start = self.run_start(spec)?;
+        self.start_device(&start.shape, fx);
+        let trainer = self.trainer_for(&start).await?;
+        let RunStart { tokenizer, corpus, .. } = start;
         if !fx.acquire().await {
             return Err(SessionError::AnotherTab);
         }
@@ -115,7 +91,7 @@ impl Session {
     /// Refuses a model whose training step needs a buffer larger than the GPU the user chose
     /// allows, before anything is allocated: a fresh run, a fine-tuned model and a resumed run
     /// alike. (Without that choice such a run stays on the CPU.)
-    fn check_fits(&self, model: &GptConfig, train: &TrainConfig) -> Result<(), SessionError> {
+    pub(super) fn check_fits(&self, model: &GptConfig, train: &TrainConfig) -> Result<(), SessionError> {
         match self.pinned_gpu().and_then(|gpu| gpu.info.max_buffer_bytes) {
             Some(limit) => Ok(check_buffer_limit(model, train.batch_size, limit)?),
             None => Ok(()),
@@ -303,7 +279,7 @@ fn new_identity(corpus: &Corpus, now_ms: f64) -> RunIdentity {
 }
 
 /// The `count` values of `tensor`, read back from the device; why not, when they do not come.
-async fn read_floats(tensor: Tensor<1>, count: usize) -> Result<Vec<f32>, String> {
+pub(super) async fn read_floats(tensor: Tensor<1>, count: usize) -> Result<Vec<f32>, String> {
     let data = tensor.into_data_async().await.map_err(|e| innermost_cause(&e.to_string()))?;
     let values = data.try_to_vec::<f32>().map_err(|e| format!("{e:?}"))?;
     if values.len() != count {

@@ -18,6 +18,7 @@ use crate::model::Gpt;
 /// One parameter's moments, flattened to rank 1 (the update is elementwise).
 pub type Moments = AdamWState<1>;
 
+#[derive(Clone)]
 pub struct ModelOptimizer {
     adam: AdamW,
     /// Clip the gradients so that their global L2 norm is at most this.

@@ -1,5 +1,6 @@
 use std::collections::BTreeMap;
 
+use burn::optim::GradientsParams;
 use burn::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -137,9 +138,18 @@ impl Trainer {
     /// not yet read back: the caller decides when to pay for the read.
     pub fn step(&mut self) -> StepOutput {
         let lr = self.learning_rate();
+        let (loss, grads) = self.loss_and_grads(&self.model, step_seed(self.config.seed, self.step));
+        let (model, grad_norm) = self.optimizer.step(lr, self.model.clone(), grads);
+        self.model = model;
+        self.step += 1;
+        StepOutput { loss, grad_norm }
+    }
+
+    /// The loss of `model` (on the autodiff device) on the training batch `seed` draws, and its
+    /// gradients.
+    pub(super) fn loss_and_grads(&self, model: &Gpt, seed: u64) -> (Tensor<1>, GradientsParams) {
         // Dropout draws from the device's generator: seeding it per step keeps a restored run
         // on the same draws too.
-        let seed = step_seed(self.config.seed, self.step);
         self.device.seed(seed);
         let mut rng = StdRng::seed_from_u64(seed);
         let batch = random_windows(
@@ -149,11 +159,13 @@ impl Trainer {
             &mut rng,
             &self.device,
         );
-        let (loss, grads) = data_parallel::loss_and_grads(&self.model, batch, self.parts);
-        let (model, grad_norm) = self.optimizer.step(lr, self.model.clone(), grads);
-        self.model = model;
-        self.step += 1;
-        StepOutput { loss, grad_norm }
+        data_parallel::loss_and_grads(model, batch, self.parts)
+    }
+
+    /// The model being trained (on the autodiff device) and its optimizer, for a learning-rate
+    /// range test to copy.
+    pub(super) fn model_and_optimizer(&self) -> (&Gpt, &ModelOptimizer) {
+        (&self.model, &self.optimizer)
     }
 
     /// Mean loss over the same `eval_batches` validation batches every time, so successive
@@ -181,6 +193,6 @@ impl Trainer {
 }
 
 /// A distinct seed for every step of a run.
-fn step_seed(seed: u64, step: usize) -> u64 {
+pub(super) fn step_seed(seed: u64, step: usize) -> u64 {
     seed ^ (step as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }

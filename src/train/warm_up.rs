@@ -48,17 +48,25 @@ pub async fn warm_up(
     shape: &StepShape,
     mut progress: impl FnMut(usize),
 ) -> Result<(), String> {
-    let model = &shape.model;
-    // Enough made-up tokens for the batch's windows, every id in the vocabulary's range.
-    let tokens: Vec<u32> =
-        (0..2 * (model.block_size + 1)).map(|i| (i * 7919 % model.vocab_size) as u32).collect();
-    let config = TrainConfig { max_steps: WARM_UP_STEPS, eval_batches: 1, ..shape.train.clone() };
-    let mut trainer =
-        Trainer::new(model, config, tokens.clone(), tokens, device).map_err(|e| e.to_string())?;
+    let mut trainer = scratch_trainer(device, shape, WARM_UP_STEPS)?;
     for done in 1..=WARM_UP_STEPS {
         let output = trainer.step();
         output.loss.into_data_async().await.map_err(|e| format!("{e:?}"))?;
         progress(done);
     }
     Ok(())
+}
+
+/// A throwaway trainer of `shape` for `max_steps` steps, on made-up tokens: enough for the
+/// batch's windows, every id in the vocabulary's range.
+pub(super) fn scratch_trainer(
+    device: &Device,
+    shape: &StepShape,
+    max_steps: usize,
+) -> Result<Trainer, String> {
+    let model = &shape.model;
+    let tokens: Vec<u32> =
+        (0..2 * (model.block_size + 1)).map(|i| (i * 7919 % model.vocab_size) as u32).collect();
+    let config = TrainConfig { max_steps, eval_batches: 1, ..shape.train.clone() };
+    Trainer::new(model, config, tokens.clone(), tokens, device).map_err(|e| e.to_string())
 }

@@ -9,6 +9,7 @@ use crate::sample::NextWord;
 use crate::session::history::RunRecord;
 use crate::session::protocol::{DeviceInfo, Event, GpuReport, Phase, Sample};
 use crate::tokenize::Tokenizer;
+use crate::train::{LrCurve, MeasuredSpeed};
 
 /// A downloadable checkpoint: an object URL and the file name to save it under.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +25,15 @@ pub struct Loaded {
     pub description: String,
     pub model: GptConfig,
     pub tokenizer: Tokenizer,
+}
+
+/// The learning-rate range test as the page last heard of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LearningRates {
+    pub curve: LrCurve,
+    /// Once `done`: the rate it suggests, if the loss fell.
+    pub suggestion: Option<f64>,
+    pub done: bool,
 }
 
 /// Everything the page shows about a run. Each field is a signal, so the struct is `Copy`.
@@ -48,6 +58,9 @@ pub struct RunState {
     pub accuracy_before: RwSignal<Option<Accuracy>>,
     pub accuracy_after: RwSignal<Option<Accuracy>>,
     pub download: RwSignal<Option<Download>>,
+    pub learning_rates: RwSignal<Option<LearningRates>>,
+    /// The last training speed measured, for the time planner.
+    pub speed: RwSignal<Option<MeasuredSpeed>>,
     /// The loaded checkpoint (or imported model): its card, sizes and tokenizer.
     pub loaded: RwSignal<Option<Loaded>>,
     /// The sampling tool's text, and whether it is still coming.
@@ -79,6 +92,8 @@ impl RunState {
             accuracy_before: RwSignal::new(None),
             accuracy_after: RwSignal::new(None),
             download: RwSignal::new(None),
+            learning_rates: RwSignal::new(None),
+            speed: RwSignal::new(None),
             loaded: RwSignal::new(None),
             generation: RwSignal::new((String::new(), false)),
             candidates: RwSignal::new(Vec::new()),
@@ -141,6 +156,10 @@ impl RunState {
                     self.error.set(Some(error.to_string()));
                 }
             }
+            Event::LearningRates { curve, suggestion, done } => {
+                self.learning_rates.set(Some(LearningRates { curve, suggestion, done }))
+            }
+            Event::Speed(speed) => self.speed.set(Some(speed)),
             Event::Generation { text, done } => self.generation.set((text, !done)),
             Event::Candidates { candidates, .. } => {
                 self.candidates.set(candidates);

@@ -24,7 +24,7 @@ fn info() -> CheckpointInfo {
 }
 
 /// Every parameter's bits, in visiting order.
-fn param_bits(model: &Gpt) -> Vec<Vec<u32>> {
+pub fn param_bits(model: &Gpt) -> Vec<Vec<u32>> {
     struct Bits(Vec<Vec<u32>>);
     impl ModuleVisitor for Bits {
         fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
