@@ -9,6 +9,8 @@ use super::controls::{Controls, SavedRunOffer};
 use super::dataset::DatasetPanel;
 use super::header::Header;
 use super::link;
+use super::lr_finder::LrFinder;
+use super::planner::Planner;
 use super::results::{BeforeAfter, Stats};
 use super::run::RunState;
 use super::runs::RunHistory;
@@ -60,17 +62,20 @@ pub fn App() -> impl IntoView {
     // Settings and Train answer while the engine is still arriving: commands sent before the
     // training worker is ready wait for it (web/training.rs).
     let busy = Signal::derive(move || state.phase.get().busy());
+    let sized_model = Signal::derive(move || GptConfig {
+        vocab_size: tokenizer.with(Tokenizer::vocab_size),
+        ..model.get()
+    });
+    // The run that Train starts; the learning-rate finder and the planner try it first.
+    let spec = move || RunSpec {
+        model: sized_model.get_untracked(),
+        train: training.get_untracked(),
+        tokenizer: tokenizer.get_untracked(),
+        corpus: corpus.get_untracked(),
+        fine_tune: fine_tune.get_untracked() && state.loaded.with_untracked(Option::is_some),
+    };
     let train = move || {
-        let spec = RunSpec {
-            model: GptConfig {
-                vocab_size: tokenizer.with_untracked(Tokenizer::vocab_size),
-                ..model.get_untracked()
-            },
-            train: training.get_untracked(),
-            tokenizer: tokenizer.get_untracked(),
-            corpus: corpus.get_untracked(),
-            fine_tune: fine_tune.get_untracked() && state.loaded.with_untracked(Option::is_some),
-        };
+        let spec = spec();
         state.error.set(None);
         saved_run.set(None);
         commands.send(Command::Train(Box::new(spec)));
@@ -101,6 +106,10 @@ pub fn App() -> impl IntoView {
                     {move || state.error.get().map(|message| view! {
                         <p data-testid="error" class="error" role="alert">{message}</p>
                     })}
+                    <LrFinder state=state commands=commands training=training spec=spec
+                        busy=Signal::derive(move || busy.get() || loading_data.get()) />
+                    <Planner state=state commands=commands model=sized_model training=training spec=spec
+                        busy=Signal::derive(move || busy.get() || loading_data.get()) />
                 </Step>
             </div>
             <div class="results">

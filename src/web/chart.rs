@@ -5,9 +5,34 @@ use leptos::prelude::*;
 
 use crate::axis::{Axis, Scale};
 
-const WIDTH: f64 = 600.0;
-const HEIGHT: f64 = 240.0;
-const PAD: f64 = 32.0;
+pub(super) const WIDTH: f64 = 600.0;
+pub(super) const HEIGHT: f64 = 240.0;
+pub(super) const PAD: f64 = 32.0;
+
+/// The SVG x of a point `fraction` of the way across the plot.
+pub(super) fn x_at(fraction: f64) -> f64 {
+    PAD + (WIDTH - 2.0 * PAD) * fraction
+}
+
+/// The SVG y of `value` on the value axis `axis`.
+pub(super) fn y_of(axis: &Axis, value: f64) -> f64 {
+    HEIGHT - PAD - (HEIGHT - 2.0 * PAD) * axis.position(value)
+}
+
+/// The value axis's ticks: a grid line across the plot and a label on the left for each.
+pub(super) fn value_ticks(axis: &Axis) -> impl IntoView + use<> {
+    axis.ticks()
+        .into_iter()
+        .map(|tick| {
+            let at = y_of(axis, tick.value);
+            view! {
+                <line x1=PAD y1=at x2={WIDTH - PAD} y2=at class="grid" />
+                <text x={PAD - 4.0} y={at + 4.0} class="tick y-tick" text-anchor="end"
+                    data-value=tick.value.to_string()>{tick.label}</text>
+            }
+        })
+        .collect_view()
+}
 
 #[component]
 pub fn LossChart(
@@ -20,36 +45,21 @@ pub fn LossChart(
         let values = |s: &Vec<(usize, f32)>| s.iter().map(|p| p.1 as f64).collect::<Vec<_>>();
         Axis::fit(scale.get(), train.with(values).into_iter().chain(validation.with(values)))
     });
-    let y = move |axis: &Axis, value: f64| HEIGHT - PAD - (HEIGHT - 2.0 * PAD) * axis.position(value);
     let points = move |series: RwSignal<Vec<(usize, f32)>>| {
         let x_max = max_steps.get().max(1) as f64;
         axis.with(|axis| {
             series.with(|s| {
                 s.iter()
                     .map(|&(step, loss)| {
-                        let x = PAD + (WIDTH - 2.0 * PAD) * step as f64 / x_max;
-                        format!("{x:.1},{:.1}", y(axis, loss as f64))
+                        let x = x_at(step as f64 / x_max);
+                        format!("{x:.1},{:.1}", y_of(axis, loss as f64))
                     })
                     .collect::<Vec<_>>()
                     .join(" ")
             })
         })
     };
-    let ticks = move || {
-        axis.with(|axis| {
-            axis.ticks()
-                .into_iter()
-                .map(|tick| {
-                    let at = y(axis, tick.value);
-                    view! {
-                        <line x1=PAD y1=at x2={WIDTH - PAD} y2=at class="grid" />
-                        <text x={PAD - 4.0} y={at + 4.0} class="tick y-tick" text-anchor="end"
-                            data-value=tick.value.to_string()>{tick.label}</text>
-                    }
-                })
-                .collect_view()
-        })
-    };
+    let ticks = move || axis.with(value_ticks);
     view! {
         <figure class="loss">
             <label class="chart-scale">"loss axis "

@@ -24,6 +24,8 @@ mod header;
 mod hub_picker;
 mod job_worker;
 mod link;
+mod lr_finder;
+mod planner;
 mod results;
 mod run;
 mod runs;
