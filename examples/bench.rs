@@ -1,6 +1,6 @@
 //! Training-step benchmark on a native backend.
 //!
-//! `cargo run --release --example bench -- [cpu|wgpu|gpu] [tiny|tutorial|small] [steps]`
+//! `cargo run --release --example bench -- [cpu|wgpu|gpu] [tiny|tutorial|small] [steps] [gpt2|llama]`
 //! Prints the first step (kernel compilation, autotune) and the median of the rest, with the
 //! loss read back every step as the page does; the FLOP/s that median achieves; and the
 //! process's peak memory. `bench corpus` prints the training text instead, for PyTorch's run.
@@ -11,7 +11,7 @@ mod device;
 use std::time::Instant;
 
 use gptlab::data::arithmetic;
-use gptlab::model::GptConfig;
+use gptlab::model::{Family, GptConfig};
 use gptlab::tokenize::Tokenizer;
 use gptlab::train::{Preset, TrainConfig, Trainer};
 
@@ -25,11 +25,13 @@ fn main() {
     let preset =
         Preset::from_name(args.get(1).map_or("tutorial", String::as_str)).expect("preset: tiny or tutorial");
     let steps: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(30);
+    let family =
+        Family::from_name(args.get(3).map_or("gpt2", String::as_str)).expect("family: gpt2 or llama");
     let device = device::by_name(backend);
     let config = TrainConfig { max_steps: steps, ..preset.training() };
     let corpus = arithmetic::corpus(config.seed, 4);
     let tokens = |text: &str| Tokenizer::Bytes.encode(text).unwrap();
-    let model = preset.model(256);
+    let model = preset.model(256).with_family(family);
     let mut trainer =
         Trainer::new(&model, config, tokens(&corpus.train), tokens(&corpus.validation), &device).unwrap();
 
@@ -45,10 +47,11 @@ fn main() {
     let median = times[times.len() / 2];
     let tokens_per_second = trainer.tokens_per_step() as f64 / (median / 1000.0);
     println!(
-        "backend={backend} preset={} params={} batch={} context={} steps={steps}: first step {first:.0} ms, \
+        "backend={backend} preset={} family={} params={} batch={} context={} steps={steps}: first step {first:.0} ms, \
          median {median:.1} ms/step, {tokens_per_second:.0} tokens/s, {:.2} GFLOP/s, peak memory {} MB, \
          final loss {loss:.3}",
         preset.name(),
+        family.name(),
         model.param_count(),
         trainer.config().batch_size,
         model.block_size,
@@ -58,10 +61,11 @@ fn main() {
 }
 
 /// Training FLOPs per token, as nanoGPT and the PaLM paper count them: 6 per weight (forward
-/// and backward matmuls; position embeddings excluded, the tied head included) plus attention's
+/// and backward matmuls; position embeddings excluded, the head included) plus attention's
 /// 12 × layers × context × width.
 fn flops_per_token(model: &GptConfig) -> f64 {
-    let weights = model.param_count() - model.block_size * model.n_embd;
+    let positions = if model.family == Family::Gpt2 { model.block_size * model.n_embd } else { 0 };
+    let weights = model.param_count() - positions;
     (6 * weights + 12 * model.n_layer * model.block_size * model.n_embd) as f64
 }
 

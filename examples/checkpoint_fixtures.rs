@@ -48,6 +48,7 @@ fn main() {
         config: Some(Preset::Tiny.training()),
         history: History { train: vec![(1, 5.0), (2, 4.5), (3, 4.0)], validation: vec![(3, 4.25)] },
         run: None,
+        cleaning: None,
     };
     let config =
         GptConfig::new(bpe.vocab_size()).with_n_layer(2).with_n_head(2).with_n_embd(16).with_block_size(8);

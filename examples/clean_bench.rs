@@ -4,7 +4,7 @@
 //! is the same on every run (a fixed seed).
 //!
 //! `cargo run --release --example clean_bench [runs]` prints MB/s of input text per step, the
-//! median of `runs` (default 3).
+//! median of `runs` (default 3). `clean_bench write-text FILE MB` writes MB of the text instead.
 
 use std::ops::ControlFlow;
 use std::time::Instant;
@@ -58,7 +58,16 @@ const BOILERPLATE: [&str; 3] = [
 ];
 
 fn main() {
-    let runs = std::env::args().nth(1).and_then(|runs| runs.parse().ok()).unwrap_or(3);
+    // `write-text FILE MB`: the same kind of text, for the page's benchmark (tests/e2e/clean-bench.js).
+    let args: Vec<String> = std::env::args().collect();
+    if let [_, command, file, megabytes] = &args[..]
+        && command == "write-text"
+    {
+        let bytes = megabytes.parse::<f64>().expect("a size in MB") * 1e6;
+        std::fs::write(file, web_text(bytes as usize, 7)).expect("the text file is written");
+        return;
+    }
+    let runs = args.get(1).and_then(|runs| runs.parse().ok()).unwrap_or(3);
     let text = web_text(TEXT_BYTES, 7);
     let megabytes = text.len() as f64 / 1e6;
     println!("{megabytes:.1} MB of text, {} documents", clean::documents(&text).len());

@@ -1,20 +1,17 @@
 //! Hugging Face's GPT-2 layout: `model.safetensors`, `config.json` and `tokenizer.json`, as
-//! `transformers.GPT2LMHeadModel.from_pretrained` reads them. gptlab's blocks are GPT-2's (pre-LN,
-//! tanh GELU, LayerNorm epsilon 1e-5, tied head, Conv1D-style `[in, out]` weights), so the
-//! tensors map one to one: only their names differ.
-
-use std::collections::HashMap;
-use std::io::{Cursor, Write};
+//! `transformers.GPT2LMHeadModel.from_pretrained` reads them. gptlab's GPT-2 blocks are GPT-2's
+//! (pre-LN, tanh GELU, LayerNorm epsilon 1e-5, tied head, Conv1D-style `[in, out]` weights), so
+//! the tensors map one to one: only their names differ.
 
 use burn::prelude::*;
 use safetensors::SafeTensors;
 
 use super::gpt2_config::{Gpt2Config, check_files};
-use super::params::{Naming, ParamReader, ParamWriter, widened_values};
-use super::weights::{to_json, write_safetensors};
+use super::params::{Named, Naming, ParamReader, widened_values};
 use super::{CheckpointError, CheckpointInfo, KEY_TRAINING, TrainingState, parse};
 use crate::data::models::HfGpt2;
-use crate::model::Gpt;
+use crate::model::{Gpt, GptConfig};
+use crate::tokenize::Tokenizer;
 
 /// The Hub's name for a gptlab parameter path: `h.0.ln_1.gamma` is `transformer.h.0.ln_1.weight`.
 fn hub_name(path: &str) -> String {
@@ -32,40 +29,14 @@ fn not_a_parameter(name: &str) -> bool {
     name.ends_with(".attn.bias") || name.ends_with(".attn.masked_bias") || name == "lm_head.weight"
 }
 
-/// Writes `model` in the Hub's GPT-2 layout. The safetensors metadata says `format: pt`, as
-/// transformers requires, and keeps gptlab's training state so an import shows the same card.
-pub async fn export(model: &Gpt, info: &CheckpointInfo) -> Result<HfGpt2, CheckpointError> {
-    let tokenizer_json = info
-        .tokenizer
-        .to_hf_json()
-        .map_err(|e| CheckpointError::NotGpt2(format!("its tokenizer cannot be written: {e}")))?;
-    let mut writer = ParamWriter::default();
-    model.visit(&mut writer);
-    let tensors = writer.params.into_iter().map(|(path, shape, t)| (hub_name(&path), shape, t)).collect();
-    let metadata = HashMap::from([
-        ("format".to_string(), "pt".to_string()),
-        (KEY_TRAINING.to_string(), to_json(&info.training)),
-    ]);
-    let model_safetensors = write_safetensors(tensors, metadata).await?;
-    let config_json = serde_json::to_string_pretty(&Gpt2Config::of(&info.model, &info.tokenizer))
-        .expect("config serialises");
-    Ok(HfGpt2 { model_safetensors, config_json, tokenizer_json })
+/// The Hub's tensors for gptlab's GPT-2 parameters (`ParamWriter`'s): the same tensors, renamed.
+pub(super) fn hub_tensors(params: Vec<Named>) -> Vec<Named> {
+    params.into_iter().map(|(path, shape, t)| (hub_name(&path), shape, t)).collect()
 }
 
-/// The three files in one zip, stored uncompressed: float weights barely compress.
-pub fn zip(files: &HfGpt2) -> Vec<u8> {
-    let mut archive = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    let entries = [
-        ("model.safetensors", files.model_safetensors.as_slice()),
-        ("config.json", files.config_json.as_bytes()),
-        ("tokenizer.json", files.tokenizer_json.as_bytes()),
-    ];
-    for (name, bytes) in entries {
-        archive.start_file(name, options).expect("writing to memory cannot fail");
-        archive.write_all(bytes).expect("writing to memory cannot fail");
-    }
-    archive.finish().expect("writing to memory cannot fail").into_inner()
+/// A GPT-2 `config.json` as transformers' `GPT2Config` reads it.
+pub(super) fn config_json(model: &GptConfig, tokenizer: &Tokenizer) -> String {
+    serde_json::to_string_pretty(&Gpt2Config::of(model, tokenizer)).expect("config serialises")
 }
 
 /// Reads a GPT-2 from the Hub's three files (`source` names it on the page). Every tensor is

@@ -126,7 +126,7 @@ pub fn check_files(
     let config: Gpt2Config = serde_json::from_str(config_json)
         .map_err(|e| CheckpointError::NotGpt2(format!("its config.json is unreadable: {e}")))?;
     let model = config.to_model().map_err(CheckpointError::NotGpt2)?;
-    let tokenizer = Tokenizer::from_json(tokenizer_json.as_bytes(), &format!("tokenizer.json of {source}"))
+    let tokenizer = Tokenizer::from_hub(tokenizer_json.as_bytes(), source)
         .map_err(|e| CheckpointError::NotGpt2(format!("its tokenizer.json: {e}")))?;
     super::check_tokenizer_fits(&tokenizer, &model)?;
     Ok((model, tokenizer))

@@ -9,7 +9,11 @@
 #[cfg(feature = "engine")]
 mod gpt2;
 mod gpt2_config;
+#[cfg(feature = "engine")]
+mod hf;
 mod limits;
+#[cfg(feature = "engine")]
+mod llama;
 #[cfg(feature = "engine")]
 mod params;
 #[cfg(feature = "engine")]
@@ -21,13 +25,18 @@ use safetensors::SafeTensors;
 use serde::{Deserialize, Serialize};
 
 use crate::data::Prompts;
+use crate::data::clean::CleanSettings;
 pub use crate::data::models::HfGpt2;
+/// A model's three files in a Hub layout: GPT-2's (which the import reads) or Llama's.
+pub type HfFiles = HfGpt2;
 use crate::model::GptConfig;
 use crate::tokenize::Tokenizer;
 use crate::train::TrainConfig;
 #[cfg(feature = "engine")]
-pub use gpt2::{export as export_gpt2, import as import_gpt2, zip as zip_gpt2};
+pub use gpt2::import as import_gpt2;
 pub use gpt2_config::check_files as check_gpt2_files;
+#[cfg(feature = "engine")]
+pub use hf::{export as export_hf, zip as zip_hf};
 pub use limits::{MAX_CHART_POINTS, MAX_HEADER_BYTES, MAX_NAME_BYTES, MAX_PROMPT_BYTES, MAX_PROMPTS};
 #[cfg(feature = "engine")]
 pub use weights::{load, load_moments, load_run, save, save_run};
@@ -63,6 +72,9 @@ pub struct TrainingState {
     /// store gives back against it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<RunIdentity>,
+    /// The cleaning steps the training text went through, and their settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cleaning: Option<CleanSettings>,
 }
 
 /// A run's id, and the hash of its corpus (`Corpus::hash`).
@@ -109,6 +121,8 @@ pub enum CheckpointError {
     Mismatch(String),
     #[error("this is not a GPT-2 model gptlab can run: {0}")]
     NotGpt2(String),
+    #[error("the model cannot be exported: {0}")]
+    Unexportable(String),
     #[error("reading the weights back from the GPU failed: {0}")]
     ReadBack(String),
     #[error("the checkpoint holds {found}; the page takes at most {limit}")]

@@ -8,28 +8,33 @@ use half::{bf16, f16};
 use safetensors::SafeTensors;
 use safetensors::tensor::{Dtype, TensorView};
 
-/// Collects every float parameter with its dotted path and shape, flattened to rank 1 so
-/// tensors of every rank fit one list.
+use crate::model::ParamPath;
+
+/// A tensor to write: its name, its shape, and its values flattened to rank 1 (so tensors of
+/// every rank fit one list).
+pub(super) type Named = (String, Vec<usize>, Tensor<1>);
+
+/// Collects every float parameter with its dotted path and shape.
 #[derive(Default)]
 pub(super) struct ParamWriter {
-    path: Vec<String>,
-    pub params: Vec<(String, Vec<usize>, Tensor<1>)>,
+    path: ParamPath,
+    pub params: Vec<Named>,
 }
 
 impl ModuleVisitor for ParamWriter {
-    fn enter_module(&mut self, name: &str, _container_type: &str) {
-        self.path.push(name.to_string());
+    fn enter_module(&mut self, name: &str, container_type: &str) {
+        self.path.enter(name, container_type);
     }
 
-    fn exit_module(&mut self, _name: &str, _container_type: &str) {
-        self.path.pop();
+    fn exit_module(&mut self, _name: &str, container_type: &str) {
+        self.path.exit(container_type);
     }
 
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
         let tensor = param.val();
         let shape = tensor.dims().to_vec();
         let flat = tensor.reshape([shape.iter().product::<usize>()]);
-        self.params.push((self.path.join("."), shape, flat));
+        self.params.push((self.path.current(), shape, flat));
     }
 }
 
@@ -54,14 +59,14 @@ pub(super) struct ParamReader<'a> {
     file: &'a SafeTensors<'a>,
     device: &'a Device,
     naming: Naming,
-    path: Vec<String>,
+    path: ParamPath,
     seen: BTreeSet<String>,
     problems: Vec<String>,
 }
 
 impl<'a> ParamReader<'a> {
     pub fn new(file: &'a SafeTensors<'a>, naming: Naming, device: &'a Device) -> Self {
-        Self { file, device, naming, path: Vec::new(), seen: BTreeSet::new(), problems: Vec::new() }
+        Self { file, device, naming, path: ParamPath::default(), seen: BTreeSet::new(), problems: Vec::new() }
     }
 
     /// Every problem found, plus tensors in the file that the model has no place for.
@@ -120,16 +125,16 @@ pub(super) fn widened_values(view: &TensorView) -> Result<Vec<f32>, String> {
 }
 
 impl ModuleMapper for ParamReader<'_> {
-    fn enter_module(&mut self, name: &str, _container_type: &str) {
-        self.path.push(name.to_string());
+    fn enter_module(&mut self, name: &str, container_type: &str) {
+        self.path.enter(name, container_type);
     }
 
-    fn exit_module(&mut self, _name: &str, _container_type: &str) {
-        self.path.pop();
+    fn exit_module(&mut self, _name: &str, container_type: &str) {
+        self.path.exit(container_type);
     }
 
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
-        let name = self.path.join(".");
+        let name = self.path.current();
         // The lazy shape: reading `val()` would initialise a tensor only to throw it away.
         let shape: [usize; D] = param.lazy_shape().dims();
         match self.read(&name, shape) {

@@ -131,6 +131,7 @@ pub fn corpus(seed: u64, copies: usize) -> Corpus {
             inputs: demo_prompts(seed).iter().map(|p| model_input(p)).collect(),
             stop_at_newline: true,
         },
+        cleaning: None,
     }
 }
 

@@ -23,6 +23,9 @@ pub struct Corpus {
     /// Rows (examples, lines) in both splits.
     pub rows: usize,
     pub prompts: Prompts,
+    /// The cleaning steps that made the texts, if any (see `clean::clean_corpus`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cleaning: Option<clean::CleanSettings>,
 }
 
 /// What the page asks the model before and after training, to show what it learned.
@@ -66,7 +69,7 @@ impl Corpus {
             None => hold_out(join(train)),
         };
         let prompts = Prompts { inputs: first_words(&validation), stop_at_newline: false };
-        Corpus { name, train, validation, rows, prompts }
+        Corpus { name, train, validation, rows, prompts, cleaning: None }
     }
 
     /// A corpus of one text, such as a local file, a line per row.

@@ -151,6 +151,6 @@ pub async fn pretrained_tokenizer(
     hub::check_repo_id(model)?;
     let request = Request::whole(endpoints.tokenizer(model));
     let response = hub::get(fetch, &request, &format!("model {model}"), &mut |_, _| {}).await?;
-    Tokenizer::from_json(&response.body, &format!("tokenizer.json of {model}"))
+    Tokenizer::from_hub(&response.body, model)
         .map_err(|error| ModelError::Tokenizer { model: model.to_string(), error })
 }

@@ -6,36 +6,47 @@ use burn::tensor::ops::AttentionModuleOptions;
 
 use super::GptConfig;
 use super::init::{linear, residual_std};
+use super::rotary::Rotary;
 
-/// One layer's cached keys and values, each `[batch, n_head, t_cached, head_size]`.
+/// One layer's cached keys and values, each `[batch, n_kv_head, t_cached, head_size]`; the keys
+/// already turned by their positions where the model is rotary.
 pub type KeysValues = (Tensor<4>, Tensor<4>);
 
 /// Multi-head self-attention in which a position sees only itself and the positions before it.
+/// With grouped-query attention (Llama's `n_kv_head < n_head`) each key and value head serves
+/// `n_head / n_kv_head` query heads: fewer parameters, and a smaller cache.
 #[derive(Module, Debug)]
 pub struct CausalSelfAttention {
-    /// Query, key and value projections for all heads, in one matmul.
+    /// Query, key and value projections in one matmul: `n_head` query heads, then `n_kv_head`
+    /// key heads and as many value heads.
     c_attn: Linear,
     /// Output projection back into the residual stream.
     c_proj: Linear,
+    /// Llama turns queries and keys by their positions; GPT-2 adds learned positions instead.
+    rotary: Option<Rotary>,
     dropout: Dropout,
     n_head: usize,
+    n_kv_head: usize,
 }
 
 impl CausalSelfAttention {
-    pub fn new(config: &GptConfig, device: &Device) -> Self {
-        let d = config.n_embd;
+    pub fn new(config: &GptConfig, rotary: Option<Rotary>, device: &Device) -> Self {
+        let (d, hs, bias) = (config.n_embd, config.head_size(), config.has_biases());
+        let qkv = (config.n_head + 2 * config.kv_heads()) * hs;
         Self {
-            c_attn: linear(d, 3 * d, 0.02, device),
-            c_proj: linear(d, d, residual_std(config), device),
+            c_attn: linear(d, qkv, 0.02, bias, device),
+            c_proj: linear(d, d, residual_std(config), bias, device),
+            rotary,
             dropout: DropoutConfig::new(config.dropout).init(),
             n_head: config.n_head,
+            n_kv_head: config.kv_heads(),
         }
     }
 
     /// # Shapes
     /// - x: `[batch, seq, n_embd]` -> `[batch, seq, n_embd]`
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        let (q, k, v) = self.qkv(x);
+        let (q, k, v) = self.qkv(x, 0);
         self.project(self.attend(q, k, v))
     }
 
@@ -45,39 +56,62 @@ impl CausalSelfAttention {
     /// # Shapes
     /// - x: `[batch, new, n_embd]` -> `[batch, new, n_embd]`
     pub fn forward_cached(&self, x: Tensor<3>, cache: &mut Option<KeysValues>) -> Tensor<3> {
-        let (q, k, v) = self.qkv(x);
+        let start = cache.as_ref().map_or(0, |(k, _)| k.dims()[2]);
+        let (q, k, v) = self.qkv(x, start);
         let (k, v) = match cache.take() {
             Some((k_old, v_old)) => (Tensor::cat(vec![k_old, k], 2), Tensor::cat(vec![v_old, v], 2)),
             None => (k, v),
-        }; // [b, nh, t_cached + new, hs]
+        }; // [b, n_kv, t_cached + new, hs]
         *cache = Some((k.clone(), v.clone()));
         // Generation never drops out, so burn's attention serves: one fused kernel where the
         // backend has one, instead of a matmul, a mask, a softmax and a matmul. Its causal mask
         // aligns the last query with the last key, as here; one new token sees every position.
         let new = q.dims()[2];
         let options = AttentionModuleOptions { is_causal: new > 1, ..Default::default() };
-        let y = attention(q, k, v, None, None, options); // [b, nh, new, hs]
+        let y = attention(q, self.repeat_kv(k), self.repeat_kv(v), None, None, options); // [b, nh, new, hs]
         self.project(y)
     }
 
-    /// Queries, keys and values, split into heads, each `[batch, n_head, seq, head_size]`.
-    fn qkv(&self, x: Tensor<3>) -> (Tensor<4>, Tensor<4>, Tensor<4>) {
+    /// Queries `[batch, n_head, seq, head_size]`, keys and values `[batch, n_kv_head, seq,
+    /// head_size]`, of positions `start..start + seq`; queries and keys turned by their
+    /// positions where the model is rotary.
+    fn qkv(&self, x: Tensor<3>, start: usize) -> (Tensor<4>, Tensor<4>, Tensor<4>) {
         let [b, t, c] = x.dims();
-        let (nh, hs) = (self.n_head, c / self.n_head);
-        let qkv = self.c_attn.forward(x); // [b, t, 3c]
-        let head = |i: usize| {
-            qkv.clone().narrow(2, i * c, c).reshape([b, t, nh, hs]).swap_dims(1, 2) // [b, nh, t, hs]
+        let (nh, nkv, hs) = (self.n_head, self.n_kv_head, c / self.n_head);
+        let qkv = self.c_attn.forward(x); // [b, t, (nh + 2 nkv) hs]
+        let heads = |first: usize, n: usize| {
+            qkv.clone().narrow(2, first * hs, n * hs).reshape([b, t, n, hs]).swap_dims(1, 2) // [b, n, t, hs]
         };
-        (head(0), head(1), head(2))
+        let (q, k, v) = (heads(0, nh), heads(nh, nkv), heads(nh + nkv, nkv));
+        match &self.rotary {
+            Some(rotary) => (rotary.rotate(q, start), rotary.rotate(k, start), v),
+            None => (q, k, v),
+        }
+    }
+
+    /// Each key or value head repeated for the query heads it serves (Hugging Face's
+    /// `repeat_kv`: query head `h` reads key head `h / (n_head / n_kv_head)`).
+    ///
+    /// # Shapes
+    /// - x: `[batch, n_kv_head, seq, head_size]` -> `[batch, n_head, seq, head_size]`
+    fn repeat_kv(&self, x: Tensor<4>) -> Tensor<4> {
+        let group = self.n_head / self.n_kv_head;
+        if group == 1 {
+            return x;
+        }
+        let [b, nkv, t, hs] = x.dims();
+        x.unsqueeze_dim::<5>(2).expand([b, nkv, group, t, hs]).reshape([b, nkv * group, t, hs])
     }
 
     /// Each position's attention over itself and the positions before it, with dropout on the
     /// attention weights while training.
     ///
     /// # Shapes
-    /// - q, k, v: `[batch, n_head, seq, head_size]` -> `[batch, n_head, seq, head_size]`
+    /// - q: `[batch, n_head, seq, head_size]`, k, v: `[batch, n_kv_head, seq, head_size]`
+    /// - output: `[batch, n_head, seq, head_size]`
     fn attend(&self, q: Tensor<4>, k: Tensor<4>, v: Tensor<4>) -> Tensor<4> {
         let [b, nh, t, hs] = q.dims();
+        let (k, v) = (self.repeat_kv(k), self.repeat_kv(v)); // [b, nh, t, hs]
         let scores = q.matmul(k.swap_dims(2, 3)).div_scalar((hs as f64).sqrt()); // [b, nh, t, t]
         // tril_mask is true above the diagonal: the future positions to hide.
         let future =

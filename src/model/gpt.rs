@@ -1,21 +1,26 @@
 use burn::module::Initializer;
-use burn::nn::{Dropout, DropoutConfig, Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig};
+use burn::nn::{Dropout, DropoutConfig, Embedding, EmbeddingConfig, Linear};
 use burn::prelude::*;
 
 use super::attention::KeysValues;
-use super::{Block, GptConfig};
+use super::init::linear;
+use super::norm::Norm;
+use super::rotary::Rotary;
+use super::{Block, Family, GptConfig};
 
-/// The whole decoder. Field names follow GPT-2's (`wte`, `wpe`, `h`, `ln_f`), so checkpoint
-/// tensor names read like Hugging Face's `transformer.*` ones.
+/// The whole decoder, of either family. Field names follow GPT-2's (`wte`, `wpe`, `h`, `ln_f`),
+/// so checkpoint tensor names read like Hugging Face's `transformer.*` ones.
 #[derive(Module, Debug)]
 pub struct Gpt {
-    /// Token embedding, also the output head (weight tying, as GPT-2).
+    /// Token embedding; also the output head where there is no `lm_head` (GPT-2's tying).
     wte: Embedding,
-    /// Learned position embedding.
-    wpe: Embedding,
+    /// Learned position embedding (GPT-2); a Llama's attention turns by position instead.
+    wpe: Option<Embedding>,
     drop: Dropout,
     h: Vec<Block>,
-    ln_f: LayerNorm,
+    ln_f: Norm,
+    /// A Llama's own output head, `[n_embd, vocab_size]`, without bias.
+    lm_head: Option<Linear>,
     block_size: usize,
 }
 
@@ -28,12 +33,18 @@ impl Gpt {
                 .with_initializer(Initializer::Normal { mean: 0.0, std: 0.02 })
                 .init(device)
         };
+        let llama = config.family == Family::Llama;
+        let wte = embedding(config.vocab_size);
+        let wpe = (!llama).then(|| embedding(config.block_size));
+        // One table of angles, shared by every layer (a clone shares the tensor).
+        let rotary = llama.then(|| Rotary::new(config, device));
         Self {
-            wte: embedding(config.vocab_size),
-            wpe: embedding(config.block_size),
+            wte,
+            wpe,
             drop: DropoutConfig::new(config.dropout).init(),
-            h: (0..config.n_layer).map(|_| Block::new(config, device)).collect(),
-            ln_f: LayerNormConfig::new(config.n_embd).init(device),
+            h: (0..config.n_layer).map(|_| Block::new(config, rotary.clone(), device)).collect(),
+            ln_f: Norm::new(config, device),
+            lm_head: llama.then(|| linear(config.n_embd, config.vocab_size, 0.02, false, device)),
             block_size: config.block_size,
         }
     }
@@ -78,7 +89,8 @@ impl Gpt {
         self.head(x)
     }
 
-    /// Token plus position embeddings of tokens at positions `start..start + seq`.
+    /// Token embeddings of tokens at positions `start..start + seq`, plus their positions'
+    /// where positions are learned.
     fn embed(&self, tokens: Tensor<2, Int>, start: usize) -> Tensor<3> {
         let end = start + tokens.dims()[1];
         assert!(
@@ -86,19 +98,28 @@ impl Gpt {
             "Cannot forward sequence of length {end}, block size is only {}",
             self.block_size
         );
-        let positions = Tensor::<1, Int>::arange(start as i64..end as i64, &tokens.device()); // [t]
-        let x = self.wte.forward(tokens) + self.wpe.forward(positions.unsqueeze()); // [b, t, c]
+        let device = tokens.device();
+        let x = self.wte.forward(tokens); // [b, t, c]
+        let x = match &self.wpe {
+            Some(wpe) => {
+                let positions = Tensor::<1, Int>::arange(start as i64..end as i64, &device); // [t]
+                x + wpe.forward(positions.unsqueeze()) // [b, t, c]
+            }
+            None => x,
+        };
         self.drop.forward(x)
     }
 
-    /// The final LayerNorm, then the tied head.
+    /// The final norm, then the head: a Llama's own, or the token embedding (tied).
     ///
     /// # Shapes
     /// - x: `[batch, seq, n_embd]` -> `[batch, seq, vocab_size]`
     fn head(&self, x: Tensor<3>) -> Tensor<3> {
         let x = self.ln_f.forward(x);
-        let head = self.wte.weight.val().transpose().unsqueeze::<3>(); // [1, c, vocab]
-        x.matmul(head) // [b, t, vocab]
+        match &self.lm_head {
+            Some(lm_head) => lm_head.forward(x), // [b, t, vocab]
+            None => x.matmul(self.wte.weight.val().transpose().unsqueeze::<3>()), // [b, t, vocab]
+        }
     }
 }
 
@@ -106,7 +127,7 @@ impl Gpt {
 /// costs a forward of one position rather than of the whole context.
 #[derive(Debug, Clone)]
 pub struct KvCache {
-    /// Per layer, keys and values `[batch, n_head, t_cached, head_size]`; None before the first call.
+    /// Per layer, keys and values `[batch, n_kv_head, t_cached, head_size]`; None before the first call.
     layers: Vec<Option<KeysValues>>,
 }
 

@@ -1,4 +1,4 @@
-//! GPT-2's initialisation, shared by the attention and MLP layers.
+//! GPT-2's initialisation, shared by the attention and MLP layers of both families.
 
 use burn::module::{Initializer, Param};
 use burn::nn::{Linear, LinearConfig};
@@ -6,12 +6,16 @@ use burn::prelude::*;
 
 use super::GptConfig;
 
-/// A linear layer with GPT-2's init: weights from N(0, std), biases zero
+/// A linear layer with GPT-2's init: weights from N(0, std), biases (where it has them) zero
 /// (burn's `LinearConfig` would draw the bias from the weight initializer).
-pub(super) fn linear(d_in: usize, d_out: usize, std: f64, device: &Device) -> Linear {
-    let mut layer =
-        LinearConfig::new(d_in, d_out).with_initializer(Initializer::Normal { mean: 0.0, std }).init(device);
-    layer.bias = Some(Param::from_tensor(Tensor::zeros([d_out], device)));
+pub(super) fn linear(d_in: usize, d_out: usize, std: f64, bias: bool, device: &Device) -> Linear {
+    let mut layer = LinearConfig::new(d_in, d_out)
+        .with_bias(bias)
+        .with_initializer(Initializer::Normal { mean: 0.0, std })
+        .init(device);
+    if bias {
+        layer.bias = Some(Param::from_tensor(Tensor::zeros([d_out], device)));
+    }
     layer
 }
 

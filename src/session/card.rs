@@ -13,12 +13,25 @@ pub fn model_card(name: &str, info: &CheckpointInfo) -> String {
     // A model imported from elsewhere has no training record of gptlab's.
     let history =
         if t.step == 0 { t.dataset.clone() } else { format!("trained {} steps on {}", t.step, t.dataset) };
+    let cleaning = match &t.cleaning {
+        Some(settings) => {
+            let steps: Vec<&str> = settings.steps().into_iter().map(|step| step.name()).collect();
+            format!(", cleaned by {}", steps.join(", "))
+        }
+        None => String::new(),
+    };
+    let shared = match m.n_kv_head {
+        Some(kv) if kv != m.n_head => format!(" ({kv} key/value heads)"),
+        _ => String::new(),
+    };
     format!(
-        "{name}: {} layers, {} heads, {} wide, context {}, {} parameters, tokenizer {}; {history}{losses}",
+        "{name}: {} layers, {} heads{shared}, {} wide, context {}, {} blocks, {} parameters, tokenizer {}; \
+         {history}{cleaning}{losses}",
         m.n_layer,
         m.n_head,
         m.n_embd,
         m.block_size,
+        m.family.label(),
         m.param_count(),
         info.tokenizer.describe(),
     )

@@ -174,7 +174,8 @@ pub fn compare_settings(runs: &[&RunRecord]) -> Vec<SettingRow> {
     names
         .into_iter()
         .map(|name| {
-            let values: Vec<String> = settings.iter().map(|s| s.get(name).cloned().unwrap_or_default()).collect();
+            let values: Vec<String> =
+                settings.iter().map(|s| s.get(name).cloned().unwrap_or_default()).collect();
             let differs = values.windows(2).any(|pair| pair[0] != pair[1]);
             SettingRow { name: name.clone(), values, differs }
         })
@@ -232,7 +233,10 @@ impl Runs {
         let file: RunsFile =
             serde_json::from_slice(bytes).map_err(|e| RunsFileError::Unreadable(e.to_string()))?;
         if file.format != FORMAT {
-            return Err(RunsFileError::Unreadable(format!("its format is {:?}, not {FORMAT:?}", file.format)));
+            return Err(RunsFileError::Unreadable(format!(
+                "its format is {:?}, not {FORMAT:?}",
+                file.format
+            )));
         }
         let new = file.runs.iter().filter(|r| self.get(&r.id).is_none()).count();
         let dropped = file.runs.into_iter().map(|r| self.add(r)).sum();

@@ -94,7 +94,7 @@ impl Session {
                 let files = crate::checkpoint::HfGpt2 { model_safetensors, config_json, tokenizer_json };
                 self.import_gpt2(&model_id, &files, fx).await?
             }
-            Command::ExportGpt2 => self.export_gpt2(fx).await?,
+            Command::ExportHf => self.export_hf(fx).await?,
             Command::FindLearningRate(spec) => self.find_learning_rate(*spec, fx).await?,
             Command::StopFindingLearningRate => self.stop_finding(fx),
             Command::MeasureSpeed(spec) => self.measure_speed(*spec, fx).await?,

@@ -1,5 +1,5 @@
 //! Models from elsewhere and to elsewhere: a checkpoint file, a GPT-2 from the Hub, and the
-//! export in the Hub's GPT-2 layout.
+//! export in the Hub's layout of the model's family.
 
 use super::card::{model_card, model_name};
 use super::effects::Effects;
@@ -74,12 +74,13 @@ impl Session {
         Ok(())
     }
 
-    /// The current model (the run's, else the loaded one) as a zip in the Hub's GPT-2 layout.
-    pub(super) async fn export_gpt2(&self, fx: &mut impl Effects) -> Result<(), SessionError> {
+    /// The current model (the run's, else the loaded one) as a zip in the Hub's layout of its
+    /// family: GPT-2's or Llama's.
+    pub(super) async fn export_hf(&self, fx: &mut impl Effects) -> Result<(), SessionError> {
         let (model, info) = self.current_model()?;
-        let files = checkpoint::export_gpt2(&model, &info).await?;
-        let file_name = format!("gptlab-{}-gpt2.zip", model_name(&info));
-        fx.post(Event::Export { file_name, bytes: checkpoint::zip_gpt2(&files) });
+        let files = checkpoint::export_hf(&model, &info).await?;
+        let file_name = format!("gptlab-{}-{}.zip", model_name(&info), info.model.family.name());
+        fx.post(Event::Export { file_name, bytes: checkpoint::zip_hf(&files) });
         Ok(())
     }
 }

@@ -10,11 +10,12 @@ use super::history::RunRecord;
 use crate::checkpoint::History;
 use crate::data::Corpus;
 use crate::data::arithmetic::Accuracy;
+use crate::data::clean::{CleanSettings, CleanedCorpus};
 use crate::data::hub::Endpoints;
 use crate::data::take::{Amount, Progress, Source};
 use crate::model::GptConfig;
 use crate::sample::NextWord;
-use crate::tokenize::Tokenizer;
+use crate::tokenize::{Comparison, Recipe, Tokenizer};
 use crate::train::{LrCurve, MeasuredSpeed, TrainConfig};
 
 /// Which device to train on, as the user (or `?backend=`) asked. Every run's first steps are
@@ -85,8 +86,8 @@ pub enum Command {
         #[serde(skip)]
         model_safetensors: Vec<u8>,
     },
-    /// The current model in the Hub's GPT-2 layout, as a zip.
-    ExportGpt2,
+    /// The current model in the Hub's layout of its family (GPT-2 or Llama), as a zip.
+    ExportHf,
     /// The learning-rate range test for the run the spec would start, on a copy of its model
     /// (a loaded model to fine-tune stays as it was). Not while a run is under way.
     FindLearningRate(Box<RunSpec>),
@@ -306,13 +307,26 @@ pub enum Event {
 }
 
 /// Work for a job worker, one job per worker, kept off the page's thread: single long calls that
-/// cannot yield, and a corpus taken from the Hub (downloaded and decoded there). Cancelling a job
-/// ends its worker.
+/// cannot yield, a corpus taken from the Hub (downloaded and decoded there), and a corpus's two
+/// texts cleaned (`data::clean::clean_corpus`). Cancelling a job ends its worker.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Job {
-    TrainBpe { text: String, vocab_size: usize },
+    TrainTokenizer { text: String, recipe: Recipe },
     CountTokens { text: String, tokenizer: Tokenizer },
     TakeCorpus(Box<TakeRequest>),
+    CompareTokenizers(Box<ComparisonRequest>),
+    Clean { corpus: Box<Corpus>, settings: Box<CleanSettings> },
+}
+
+/// Tokenizers to make from a training text and compare on it (see `tokenize::compare_recipes`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ComparisonRequest {
+    pub recipes: Vec<Recipe>,
+    pub text: String,
+    /// The sentence each splits for the table.
+    pub sample: String,
+    /// The model's width, for what each vocabulary costs in embeddings.
+    pub n_embd: usize,
 }
 
 /// A corpus to take from a Hub dataset (see `data::take::corpus`).
@@ -329,17 +343,29 @@ pub struct TakeRequest {
 pub enum JobOutput {
     Tokenizer(Tokenizer),
     TokenCount(usize),
-    Corpus(Corpus),
+    Corpus(Box<Corpus>),
+    /// One per recipe, in the request's order.
+    Comparisons(Vec<Comparison>),
+    Cleaned(Box<CleanedCorpus>),
 }
 
 /// A job's answer: its output, or why it failed.
 pub type JobReply = Result<JobOutput, String>;
 
-/// What a job worker posts: progress while it works (a take reports it), then its reply.
+/// What a job worker posts: progress while it works, then its reply.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum JobMessage {
-    Progress(Progress),
+    Progress(JobProgress),
     Reply(JobReply),
+}
+
+/// How a job is going.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum JobProgress {
+    /// A take's downloads: bytes and rows.
+    Download(Progress),
+    /// Any other long job: the share done, from 0 to 1, and what it is doing now.
+    Working { done: f64, doing: String },
 }
 
 /// A message as it crosses: its JSON, and the bytes moved out of it.

@@ -5,6 +5,7 @@ use burn::prelude::*;
 
 use crate::checkpoint::{self, CheckpointError, CheckpointInfo, History, RunIdentity, TrainingState};
 use crate::data::Corpus;
+use crate::data::clean::CleanSettings;
 use crate::tokenize::Tokenizer;
 use crate::train::{StepOutput, StepShape, Trainer};
 
@@ -182,7 +183,7 @@ impl Run {
             tokenizer: self.tokenizer.describe(),
             dataset: self.corpus.name.clone(),
             device: device.into(),
-            extra: Default::default(),
+            extra: self.corpus.cleaning.as_ref().map(CleanSettings::summary).unwrap_or_default(),
             steps: self.step(),
             trained_seconds: self.trained_ms(now) / 1e3,
             tokens_per_step: self.trainer.tokens_per_step(),
@@ -210,6 +211,7 @@ impl Run {
                 config: Some(config.clone()),
                 history: self.history.clone(),
                 run: Some(self.identity.clone()),
+                cleaning: self.corpus.cleaning.clone(),
             },
         }
     }

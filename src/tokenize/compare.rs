@@ -3,11 +3,13 @@
 
 use std::ops::ControlFlow;
 
+use serde::{Deserialize, Serialize};
+
 use super::chunks::encode_in_chunks;
 use super::{Piece, Tokenizer, TokenizerError};
 
 /// What one tokenizer makes of a text.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
     pub name: String,
     pub vocab_size: usize,

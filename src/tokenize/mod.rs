@@ -5,6 +5,7 @@ mod bits;
 mod chunks;
 mod compare;
 mod huggingface;
+mod lab;
 mod readable;
 mod word_level;
 
@@ -13,8 +14,15 @@ use serde::{Deserialize, Serialize};
 pub use bits::{bits_per_byte, bytes_per_token};
 pub use compare::{Comparison, compare};
 pub use huggingface::{HfTokenizer, MAX_BPE_VOCAB, MIN_BPE_VOCAB};
+pub use lab::{
+    COMPARED_BPE_VOCABS, COMPARED_WORD_VOCAB, METRICS, Metric, Recipe, compare_recipes, offered,
+    sample_sentence,
+};
 pub use readable::{printable, readable};
 pub use word_level::{MAX_WORD_VOCAB, MIN_WORD_VOCAB, UNKNOWN_TOKEN};
+
+/// How a Hub model's tokenizer names its source, before the model id; it travels in checkpoints.
+const HUB_SOURCE: &str = "tokenizer.json of ";
 
 /// Which tokenizer a model reads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,7 +50,7 @@ pub enum TokenizerError {
 }
 
 /// One token of a text, for showing how the text splits.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Piece {
     pub id: u32,
     /// The text the token stands for.
@@ -64,6 +72,11 @@ impl Tokenizer {
     /// One token per character of `text` and `[UNK]` for characters it lacks.
     pub fn train_chars(text: &str) -> Result<Tokenizer, TokenizerError> {
         word_level::train_chars(text).map(Tokenizer::HuggingFace)
+    }
+
+    /// A Hub model's `tokenizer.json`, named as such (see `pretrained`).
+    pub fn from_hub(json: &[u8], model: &str) -> Result<Tokenizer, TokenizerError> {
+        Tokenizer::from_json(json, &format!("{HUB_SOURCE}{model}"))
     }
 
     /// A tokenizer from a `tokenizer.json`, as Hugging Face Hub models ship them.
@@ -101,6 +114,14 @@ impl Tokenizer {
         match self {
             Tokenizer::Bytes => None,
             Tokenizer::HuggingFace(hf) => hf.unknown_id(),
+        }
+    }
+
+    /// A Hub model's tokenizer (see `from_hub`); `None` for tokenizers made here.
+    pub fn pretrained(&self) -> Option<&HfTokenizer> {
+        match self {
+            Tokenizer::HuggingFace(hf) if hf.source().starts_with(HUB_SOURCE) => Some(hf),
+            _ => None,
         }
     }
 

@@ -23,6 +23,7 @@ pub struct StepBuffer {
 pub fn step_buffers(model: &GptConfig, batch_size: usize) -> Vec<StepBuffer> {
     let [b, t, c, h, v] =
         [batch_size, model.block_size, model.n_embd, model.n_head, model.vocab_size].map(|n| n as u64);
+    let widened = model.mlp_fc_width() as u64;
     let buffer = |what, shape: String, factors: &[u64], shrink| StepBuffer {
         what,
         shape,
@@ -44,8 +45,8 @@ pub fn step_buffers(model: &GptConfig, batch_size: usize) -> Vec<StepBuffer> {
         ),
         buffer(
             "MLP activations",
-            format!("batch {b} × context {t} × {}", 4 * c),
-            &[b, t, 4, c],
+            format!("batch {b} × context {t} × {widened}"),
+            &[b, t, widened],
             "batch, context or width",
         ),
         buffer("token embedding", format!("vocabulary {v} × width {c}"), &[v, c], "vocabulary or width"),

@@ -13,7 +13,7 @@ use burn::optim::{AdamW, AdamWConfig, AdamWState, AdaptiveMomentumState, Gradien
 use burn::prelude::*;
 
 use super::TrainConfig;
-use crate::model::Gpt;
+use crate::model::{Gpt, ParamPath};
 
 /// One parameter's moments, flattened to rank 1 (the update is elementwise).
 pub type Moments = AdamWState<1>;
@@ -43,7 +43,7 @@ impl ModelOptimizer {
     /// read back).
     pub fn step(&mut self, lr: f64, model: Gpt, grads: GradientsParams) -> (Gpt, Tensor<1>) {
         let (grads, norm) = clip_grad_norm(&model, grads, self.max_grad_norm);
-        let mut update = Update { optimizer: self, grads, lr, path: Vec::new() };
+        let mut update = Update { optimizer: self, grads, lr, path: ParamPath::default() };
         (model.map(&mut update), norm)
     }
 
@@ -119,16 +119,16 @@ struct Update<'a> {
     optimizer: &'a mut ModelOptimizer,
     grads: GradientsParams,
     lr: f64,
-    path: Vec<String>,
+    path: ParamPath,
 }
 
 impl ModuleMapper for Update<'_> {
-    fn enter_module(&mut self, name: &str, _container_type: &str) {
-        self.path.push(name.to_string());
+    fn enter_module(&mut self, name: &str, container_type: &str) {
+        self.path.enter(name, container_type);
     }
 
-    fn exit_module(&mut self, _name: &str, _container_type: &str) {
-        self.path.pop();
+    fn exit_module(&mut self, _name: &str, container_type: &str) {
+        self.path.exit(container_type);
     }
 
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
@@ -140,7 +140,7 @@ impl ModuleMapper for Update<'_> {
         let size = shape.iter().product::<usize>();
         let grad = grad.reshape([size]);
         let weights = tensor.inner().reshape([size]);
-        let path = self.path.join(".");
+        let path = self.path.current();
         let previous = self.optimizer.moments.remove(&path);
         let (updated, moments) = self.optimizer.adam.step(self.lr, weights, grad, previous);
         if let Some(moments) = moments {

@@ -93,7 +93,8 @@ pub fn App() -> impl IntoView {
                         busy=busy error=state.error />
                 </Step>
                 <Step number=2 title="Tokenizer" about="How text becomes the numbers the model reads: one per byte, or word pieces learned from the data.">
-                    <TokenizerPanel tokenizer=tokenizer corpus=corpus endpoints=endpoints preparing=loading_data
+                    <TokenizerPanel tokenizer=tokenizer corpus=corpus endpoints=endpoints n_embd=Signal::derive(move || model.with(|m| m.n_embd))
+                        preparing=loading_data
                         busy=Signal::derive(move || busy.get() || loading_data.get()) error=state.error />
                 </Step>
                 <Step number=3 title="Model" about="How big the GPT is: more layers and width can learn more, and take longer per step.">

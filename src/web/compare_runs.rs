@@ -66,10 +66,8 @@ fn samples(when: &'static str, samples: &[crate::session::protocol::Sample]) -> 
 
 /// Every run's training curve (solid) and validation curve (dashed) on shared axes.
 fn chart(runs: &[RunRecord], x: XAxis, y: YAxis) -> impl IntoView + use<> {
-    let curves: Vec<_> = runs
-        .iter()
-        .map(|run| (run.id.clone(), run.curve(x, y, false), run.curve(x, y, true)))
-        .collect();
+    let curves: Vec<_> =
+        runs.iter().map(|run| (run.id.clone(), run.curve(x, y, false), run.curve(x, y, true))).collect();
     let all = || curves.iter().flat_map(|(_, train, validation)| train.iter().chain(validation));
     let x_max = all().map(|p| p.0).fold(0.0, f64::max).max(1e-9);
     let axis = Axis::fit(Scale::Linear, all().map(|p| p.1));
@@ -80,7 +78,9 @@ fn chart(runs: &[RunRecord], x: XAxis, y: YAxis) -> impl IntoView + use<> {
     };
     let points = |series: &[(f64, f64)]| series.iter().map(place).collect::<Vec<_>>().join(" ");
     // The values drawn, for tests and tools: `x,y` pairs.
-    let values = |series: &[(f64, f64)]| series.iter().map(|(a, b)| format!("{a:.4},{b:.5}")).collect::<Vec<_>>().join(" ");
+    let values = |series: &[(f64, f64)]| {
+        series.iter().map(|(a, b)| format!("{a:.4},{b:.5}")).collect::<Vec<_>>().join(" ")
+    };
     let lines = curves
         .iter()
         .enumerate()

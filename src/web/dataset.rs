@@ -9,6 +9,7 @@ use web_sys::HtmlInputElement;
 
 use super::browser::{read_file, yield_to_browser};
 use super::cancel::Canceller;
+use super::cleaning::CleaningPanel;
 use super::data_summary::{CacheLine, DataSummary};
 use super::hub_picker::HubPicker;
 use super::job_worker::{self, JobError, JobHandle};
@@ -102,6 +103,7 @@ pub fn DatasetPanel(
             </p>
             <DownloadProgress progress=progress status=status />
             <DataSummary corpus=corpus tokenizer=tokenizer />
+            <CleaningPanel corpus=corpus loading=loading disabled=disabled error=error />
             <CacheLine loading=loading error=error disabled=disabled />
         </div>
     }

@@ -1,6 +1,7 @@
 //! Work that would freeze the page runs in a job worker, one job per worker: single long calls
-//! into `tokenizers` that cannot yield (training a BPE, counting a large text's tokens), and
-//! taking a corpus from the Hub (downloads, and Parquet decoding). Cancelling ends the worker.
+//! into `tokenizers` that cannot yield (training a tokenizer, counting a large text's tokens,
+//! comparing tokenizers), and taking a corpus from the Hub (downloads, and Parquet decoding).
+//! Cancelling ends the worker.
 
 use futures::StreamExt;
 use futures::channel::mpsc::{self, UnboundedSender};
@@ -10,9 +11,10 @@ use web_sys::{MessageEvent, Worker};
 use super::browser::WebError;
 use super::worker;
 use crate::data::Corpus;
+use crate::data::clean::{CleanSettings, CleanedCorpus};
 use crate::data::take::Progress;
-use crate::session::protocol::{Job, JobMessage, JobOutput, TakeRequest};
-use crate::tokenize::Tokenizer;
+use crate::session::protocol::{ComparisonRequest, Job, JobMessage, JobOutput, JobProgress, TakeRequest};
+use crate::tokenize::{Comparison, Recipe, Tokenizer};
 
 /// Why a job gave no answer.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -77,7 +79,7 @@ impl JobHandle {
 pub async fn run(
     job: Job,
     started: impl FnOnce(JobHandle),
-    mut on_progress: impl FnMut(Progress),
+    mut on_progress: impl FnMut(JobProgress),
 ) -> Result<JobOutput, JobError> {
     let worker = worker::start("job_worker")?;
     let (inbox, mut messages) = mpsc::unbounded();
@@ -121,15 +123,16 @@ fn listen(worker: &Worker, job: Job, inbox: UnboundedSender<Result<JobMessage, J
     on_error.forget();
 }
 
-/// Trains a BPE on `text` in a worker; the page stays responsive meanwhile.
-pub async fn train_bpe(
+/// Makes the tokenizer of `recipe`, trained on `text`, in a worker; the page stays responsive
+/// meanwhile.
+pub async fn train_tokenizer(
     text: &str,
-    vocab_size: usize,
+    recipe: Recipe,
     started: impl FnOnce(JobHandle),
 ) -> Result<Tokenizer, JobError> {
-    match run(Job::TrainBpe { text: text.to_string(), vocab_size }, started, |_| {}).await? {
+    match run(Job::TrainTokenizer { text: text.to_string(), recipe }, started, |_| {}).await? {
         JobOutput::Tokenizer(tokenizer) => Ok(tokenizer),
-        _ => Err(JobError::Unreadable("an answer to another job".into())),
+        _ => Err(answer_to_another_job()),
     }
 }
 
@@ -138,7 +141,7 @@ pub async fn count_tokens(tokenizer: &Tokenizer, text: &str) -> Result<usize, Jo
     let job = Job::CountTokens { text: text.to_string(), tokenizer: tokenizer.clone() };
     match run(job, |_| {}, |_| {}).await? {
         JobOutput::TokenCount(count) => Ok(count),
-        _ => Err(JobError::Unreadable("an answer to another job".into())),
+        _ => Err(answer_to_another_job()),
     }
 }
 
@@ -147,10 +150,55 @@ pub async fn count_tokens(tokenizer: &Tokenizer, text: &str) -> Result<usize, Jo
 pub async fn take_corpus(
     request: TakeRequest,
     started: impl FnOnce(JobHandle),
-    on_progress: impl FnMut(Progress),
+    mut on_progress: impl FnMut(Progress),
 ) -> Result<Corpus, JobError> {
+    let on_progress = |progress| {
+        if let JobProgress::Download(progress) = progress {
+            on_progress(progress)
+        }
+    };
     match run(Job::TakeCorpus(Box::new(request)), started, on_progress).await? {
-        JobOutput::Corpus(corpus) => Ok(corpus),
-        _ => Err(JobError::Unreadable("an answer to another job".into())),
+        JobOutput::Corpus(corpus) => Ok(*corpus),
+        _ => Err(answer_to_another_job()),
     }
+}
+
+/// Tokenizers made and compared in a worker, with the share done and what it is doing.
+pub async fn compare_tokenizers(
+    request: ComparisonRequest,
+    started: impl FnOnce(JobHandle),
+    on_progress: impl FnMut(f64, String),
+) -> Result<Vec<Comparison>, JobError> {
+    match run(Job::CompareTokenizers(Box::new(request)), started, working(on_progress)).await? {
+        JobOutput::Comparisons(comparisons) => Ok(comparisons),
+        _ => Err(answer_to_another_job()),
+    }
+}
+
+/// `corpus` cleaned in a worker by `settings`, with the share done and what it is doing.
+pub async fn clean_corpus(
+    corpus: Corpus,
+    settings: CleanSettings,
+    started: impl FnOnce(JobHandle),
+    on_progress: impl FnMut(f64, String),
+) -> Result<CleanedCorpus, JobError> {
+    let job = Job::Clean { corpus: Box::new(corpus), settings: Box::new(settings) };
+    match run(job, started, working(on_progress)).await? {
+        JobOutput::Cleaned(cleaned) => Ok(*cleaned),
+        _ => Err(answer_to_another_job()),
+    }
+}
+
+/// Passes a long job's share done and what it is doing to `on_progress`.
+fn working(mut on_progress: impl FnMut(f64, String)) -> impl FnMut(JobProgress) {
+    move |progress| {
+        if let JobProgress::Working { done, doing } = progress {
+            on_progress(done, doing)
+        }
+    }
+}
+
+/// A reply of another kind than the job asks for.
+fn answer_to_another_job() -> JobError {
+    JobError::Unreadable("an answer to another job".into())
 }

@@ -14,6 +14,8 @@ mod browser;
 mod cancel;
 mod chart;
 mod checkpoint;
+mod clean_report;
+mod cleaning;
 mod compare_runs;
 mod controls;
 mod data_summary;
@@ -35,6 +37,7 @@ mod step;
 mod storage;
 mod studio;
 mod tokenizer;
+mod tokenizer_comparison;
 mod training;
 #[cfg(feature = "engine")]
 mod training_worker;

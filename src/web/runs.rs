@@ -25,7 +25,8 @@ pub fn RunHistory(state: RunState) -> impl IntoView {
     let note = RwSignal::new(None::<String>);
     let keep = move |dropped: usize| {
         note.set(store(&runs.get_untracked()).err().or_else(|| {
-            (dropped > 0).then(|| format!("the oldest {dropped} run(s) were dropped: the page keeps {KEPT_RUNS}"))
+            (dropped > 0)
+                .then(|| format!("the oldest {dropped} run(s) were dropped: the page keeps {KEPT_RUNS}"))
         }));
     };
     Effect::new(move || {
@@ -52,8 +53,16 @@ pub fn RunHistory(state: RunState) -> impl IntoView {
     };
     let export = move |_| {
         let ids = selected.get_untracked();
-        let ids = if ids.is_empty() { runs.with_untracked(|r| r.runs.iter().map(|r| r.id.clone()).collect()) } else { ids };
-        if let Err(error) = save_file(runs.with_untracked(|r| r.export(&ids)).as_bytes(), "gptlab-runs.json", "application/json") {
+        let ids = if ids.is_empty() {
+            runs.with_untracked(|r| r.runs.iter().map(|r| r.id.clone()).collect())
+        } else {
+            ids
+        };
+        if let Err(error) = save_file(
+            runs.with_untracked(|r| r.export(&ids)).as_bytes(),
+            "gptlab-runs.json",
+            "application/json",
+        ) {
             note.set(Some(error.to_string()));
         }
     };
@@ -63,7 +72,8 @@ pub fn RunHistory(state: RunState) -> impl IntoView {
         compared.set(Vec::new());
         keep(0);
     };
-    let toggle = move |id: String, on: bool| selected.update(|s| if on { s.push(id) } else { s.retain(|x| *x != id) });
+    let toggle =
+        move |id: String, on: bool| selected.update(|s| if on { s.push(id) } else { s.retain(|x| *x != id) });
     view! {
         <section class="runs">
             <h3>"Your runs"</h3>
@@ -129,7 +139,10 @@ fn stored_runs() -> Runs {
 }
 
 fn store(runs: &Runs) -> Result<(), String> {
-    let storage = local_storage().ok_or("this browser keeps no local storage: runs last until the tab closes")?;
+    let storage =
+        local_storage().ok_or("this browser keeps no local storage: runs last until the tab closes")?;
     let json = serde_json::to_string(runs).map_err(|e| e.to_string())?;
-    storage.set_item(STORAGE_KEY, &json).map_err(|_| "the browser's storage is full: runs were not kept".to_string())
+    storage
+        .set_item(STORAGE_KEY, &json)
+        .map_err(|_| "the browser's storage is full: runs were not kept".to_string())
 }

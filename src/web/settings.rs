@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use super::step::Advanced;
 use crate::format;
-use crate::model::GptConfig;
+use crate::model::{Family, GptConfig};
 use crate::train::{Preset, TrainConfig, memory_estimate_bytes};
 
 #[component]
@@ -20,18 +20,29 @@ pub fn ModelSettings(
     let choose = move |ev| {
         let chosen = Preset::from_name(&event_target_value(&ev));
         if let Some(p) = chosen {
-            model.set(p.model(256));
+            model.set(p.model(256).with_family(model.with_untracked(|m| m.family)));
             training.set(p.training());
         }
         preset.set(chosen);
     };
+    // A preset's sizes build either family; only GPT-2 has one key/value head per head.
+    let choose_family = move |ev| {
+        let Some(family) = Family::from_name(&event_target_value(&ev)) else { return };
+        model.update(|m| {
+            m.family = family;
+            if family == Family::Gpt2 {
+                m.n_kv_head = None;
+            }
+        });
+    };
+    let is_llama = move || model.with(|m| m.family == Family::Llama);
     // Any size set by hand makes the model "custom"; so do the sizes of a loaded checkpoint.
     let edited = move || preset.set(None);
     Effect::new(move || {
         let sizes = model.get();
         if preset
             .get_untracked()
-            .is_some_and(|p| GptConfig { vocab_size: sizes.vocab_size, ..p.model(0) } != sizes)
+            .is_some_and(|p| p.model(sizes.vocab_size).with_family(sizes.family) != sizes)
         {
             edited();
         }
@@ -49,9 +60,18 @@ pub fn ModelSettings(
                     <option value="custom" selected=move || preset.get().is_none()>"custom"</option>
                 </select>
             </label>
+            <label>"Family "
+                <select data-testid="model-family" prop:disabled=busy on:change=choose_family>
+                    {Family::ALL.map(|f| view! {
+                        <option value=f.name() selected=move || model.with(|m| m.family) == f>{f.label()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
             <Advanced summary="Sizes">
             {number("layers", "n-layer", model, |m| m.n_layer as f64, move |m, v| { m.n_layer = v as usize; edited() }, "1", busy)}
             {number("heads", "n-head", model, |m| m.n_head as f64, move |m, v| { m.n_head = v as usize; edited() }, "1", busy)}
+            {move || is_llama().then(|| number("key/value heads", "n-kv-head", model, |m| m.kv_heads() as f64,
+                move |m, v| { m.n_kv_head = Some(v as usize); edited() }, "1", busy))}
             {number("width", "n-embd", model, |m| m.n_embd as f64, move |m, v| { m.n_embd = v as usize; edited() }, "1", busy)}
             {number("context", "context", model, |m| m.block_size as f64, move |m, v| { m.block_size = v as usize; edited() }, "1", busy)}
             {number("dropout", "dropout", model, |m| m.dropout, move |m, v| { m.dropout = v; edited() }, "0.05", busy)}

@@ -1,5 +1,6 @@
-//! Sharing models: a link that loads a checkpoint (`?checkpoint=`), the Hugging Face GPT-2 export
-//! (a zip that `transformers` loads), and a GPT-2 imported from the Hub by model id.
+//! Sharing models: a link that loads a checkpoint (`?checkpoint=`), the Hugging Face export (a
+//! zip that `transformers` loads, GPT-2's or Llama's layout), and a GPT-2 imported from the Hub
+//! by model id.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -45,9 +46,10 @@ pub fn SharePanel(
             })}
             <p>
                 <button data-testid="export-hf" prop:disabled=move || !has_model()
-                    on:click=move |_| commands.send(Command::ExportGpt2)>"Export for Hugging Face (GPT-2 zip)"</button>
+                    on:click=move |_| commands.send(Command::ExportHf)>"Export for Hugging Face (zip)"</button>
                 " model.safetensors, config.json and tokenizer.json, as "
-                <code>"GPT2LMHeadModel.from_pretrained"</code> " reads them"
+                <code>"GPT2LMHeadModel"</code> " or " <code>"LlamaForCausalLM"</code>
+                " (the model's family) " <code>".from_pretrained"</code> " reads them"
             </p>
             <p>
                 <label>"Import a GPT-2 from the Hub "

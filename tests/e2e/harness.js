@@ -1,7 +1,8 @@
 // Shared set-up for the browser tests: a static server for the built page, and Debian's
 // Chromium with WebGPU enabled (SwiftShader on machines without a GPU).
 import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { before, after } from 'node:test';
@@ -149,4 +150,34 @@ export function parseSafetensors(bytes) {
   }
   if (covered !== dataLength) throw new Error(`tensors cover ${covered} of ${dataLength} data bytes`);
   return { tensors, metadata };
+}
+
+/**
+ * A page on the CPU (tiny preset) whose data is `bytes` of made-up words from a local file
+ * (see `madeUpTextFile`): seconds of tokenizer training, to watch the page meanwhile.
+ */
+export async function pageWithMadeUpText(browser, url, name, bytes) {
+  const file = await madeUpTextFile(name, bytes);
+  const page = await openPage(browser, `${url}/?backend=cpu&preset=tiny`);
+  await byTestId(page, 'backend').filter({ hasText: 'CPU' }).waitFor({ timeout: 60_000 });
+  await byTestId(page, 'dataset-file').setInputFiles(file);
+  await page.locator('.dataset .in-use b').filter({ hasText: name }).waitFor({ timeout: 60_000 });
+  return page;
+}
+
+/** A text file of about `bytes` bytes of made-up words (3000 of them, from a fixed seed). */
+async function madeUpTextFile(name, bytes) {
+  let seed = 7;
+  const random = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  const syllables = ['ka', 'lo', 'mi', 'ne', 'ru', 'sha', 'ti', 'po', 'an', 'el', 'or', 'us', 'in', 'be'];
+  const words = Array.from({ length: 3000 }, () => Array.from({ length: 1 + random(3) }, () => syllables[random(14)]).join(''));
+  const lines = [];
+  for (let size = 0; size < bytes;) {
+    const line = Array.from({ length: 5 + random(10) }, () => words[random(3000)]).join(' ') + '.';
+    lines.push(line);
+    size += line.length + 1;
+  }
+  const file = join(tmpdir(), `${name}-${process.pid}.txt`);
+  await writeFile(file, lines.join('\n'));
+  return file;
 }

@@ -2,10 +2,10 @@
 // BPE model trained, saved, reloaded and loaded with its tokenizer.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pageAndBrowser, openPage, byTestId, samples, parseSafetensors } from './harness.js';
+import { pageAndBrowser, openPage, byTestId, samples, parseSafetensors, pageWithMadeUpText } from './harness.js';
 import { startHubServer } from './hub-server.js';
 
 const MINUTE = 60_000;
@@ -110,23 +110,7 @@ test('a pretrained tokenizer.json by Hub model id; a model without one, or with 
 
 test('BPE training runs in a worker: the page answers while it trains', async () => {
   // 2 MB of made-up words: seconds of training, enough to watch the page meanwhile.
-  let seed = 7;
-  const random = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
-  const syllables = ['ka', 'lo', 'mi', 'ne', 'ru', 'sha', 'ti', 'po', 'an', 'el', 'or', 'us', 'in', 'be'];
-  const words = Array.from({ length: 3000 }, () => Array.from({ length: 1 + random(3) }, () => syllables[random(14)]).join(''));
-  const lines = [];
-  for (let size = 0; size < 2_000_000;) {
-    const line = Array.from({ length: 5 + random(10) }, () => words[random(3000)]).join(' ') + '.';
-    lines.push(line);
-    size += line.length + 1;
-  }
-  const file = join(tmpdir(), `gptlab-e2e-bpe-text-${process.pid}.txt`);
-  await writeFile(file, lines.join('\n'));
-
-  const page = await openPage(env.browser, `${env.server.url}/?backend=cpu&preset=tiny`);
-  await byTestId(page, 'backend').filter({ hasText: 'CPU' }).waitFor({ timeout: MINUTE });
-  await byTestId(page, 'dataset-file').setInputFiles(file);
-  await page.locator('.dataset .in-use b').filter({ hasText: 'gptlab-e2e-bpe-text' }).waitFor({ timeout: MINUTE });
+  const page = await pageWithMadeUpText(env.browser, env.server.url, 'gptlab-e2e-bpe-text', 2_000_000);
   await byTestId(page, 'tokenizer-kind').selectOption('bpe');
   await byTestId(page, 'vocab-size').fill('3000');
   await byTestId(page, 'train-tokenizer').click();

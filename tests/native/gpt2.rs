@@ -2,8 +2,6 @@
 //! for, imports of the Hub's files, and the round trip between them.
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use burn::prelude::*;
 use gptlab::checkpoint::{self, CheckpointError, CheckpointInfo, HfGpt2, TrainingState};
@@ -12,7 +10,8 @@ use gptlab::tokenize::Tokenizer;
 use safetensors::SafeTensors;
 use serde_json::{Value, json};
 
-use super::{floats, seeded_model, small_config, tokens};
+use super::reference::{check_export, logits};
+use super::{seeded_model, small_config};
 
 const FIXTURE: &str = "tests/fixtures/gpt2";
 const REFERENCE: &str = "tests/python/gpt2_reference.py";
@@ -26,31 +25,7 @@ fn info(config: &GptConfig, tokenizer: Tokenizer) -> CheckpointInfo {
 }
 
 fn export(model: &Gpt, info: &CheckpointInfo) -> HfGpt2 {
-    pollster::block_on(checkpoint::export_gpt2(model, info)).unwrap()
-}
-
-/// Logits `[seq, vocab]` of one sequence.
-fn logits(model: &Gpt, ids: &[i64]) -> Vec<Vec<f32>> {
-    let device = Device::flex();
-    let vocab = model.forward(tokens(ids, &device)).dims()[2];
-    floats(model.forward(tokens(ids, &device))).chunks(vocab).map(<[f32]>::to_vec).collect()
-}
-
-fn scratch_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gptlab-{name}-{}", std::process::id()));
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// The Python reference run on `dir`; panics with its output if it fails.
-fn reference(command: &str, dir: &Path) -> String {
-    let out = Command::new("python3")
-        .args([REFERENCE, command, dir.to_str().unwrap()])
-        .output()
-        .expect("python3 runs (scripts/setup.sh installs numpy and safetensors for it)");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "{REFERENCE} {command} failed:\n{text}");
-    text
+    pollster::block_on(checkpoint::export_hf(model, info)).unwrap()
 }
 
 fn hub_fixture() -> HfGpt2 {
@@ -69,19 +44,8 @@ fn import(files: &HfGpt2) -> Result<(Gpt, CheckpointInfo), CheckpointError> {
 fn an_export_gives_the_logits_of_an_independent_numpy_gpt2() {
     let config = small_config().with_n_head(4).with_block_size(32);
     let model = seeded_model(&config, 21);
-    let files = export(&model, &info(&config, Tokenizer::Bytes));
-    let cases: Vec<Value> = [&b"two plus three equals"[..], b"\nsix times one", &[0, 255, 7, 128]]
-        .iter()
-        .map(|text| {
-            let ids: Vec<i64> = text.iter().map(|&b| b as i64).collect();
-            json!({"ids": ids, "logits": logits(&model, &ids)})
-        })
-        .collect();
-    let dir = scratch_dir("gpt2-export");
-    fs::write(dir.join("export.zip"), checkpoint::zip_gpt2(&files)).unwrap();
-    fs::write(dir.join("logits.json"), json!({"cases": cases}).to_string()).unwrap();
-    println!("{}", reference("check-export", &dir));
-    fs::remove_dir_all(dir).unwrap();
+    let texts = [&b"two plus three equals"[..], b"\nsix times one", &[0, 255, 7, 128]];
+    println!("{}", check_export(REFERENCE, &model, &info(&config, Tokenizer::Bytes), &texts));
 }
 
 #[test]
@@ -138,7 +102,7 @@ fn the_byte_tokenizer_exports_as_a_bpe_whose_ids_are_the_bytes() {
 fn the_zip_holds_the_three_files_transformers_reads() {
     let config = small_config();
     let files = export(&seeded_model(&config, 23), &info(&config, Tokenizer::Bytes));
-    let zipped = checkpoint::zip_gpt2(&files);
+    let zipped = checkpoint::zip_hf(&files);
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zipped)).unwrap();
     let mut names: Vec<String> = archive.file_names().map(|n| n.unwrap().into_owned()).collect();
     names.sort();

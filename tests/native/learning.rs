@@ -13,17 +13,18 @@ fn read(loss: Tensor<1>) -> f32 {
 
 #[test]
 fn initial_loss_is_close_to_uniform_over_the_vocabulary() {
+    assert_initial_loss_is_uniform(&small_config());
+}
+
+/// The untrained model's validation loss on the arithmetic set is about ln(256): it has no
+/// favourite among the byte tokenizer's tokens.
+pub fn assert_initial_loss_is_uniform(model: &GptConfig) {
     let corpus = arithmetic::corpus(1, 2);
     let tokens = |text: &str| Tokenizer::Bytes.encode(text).unwrap();
     let config = TrainConfig { eval_batches: 8, ..Preset::Tiny.training() };
-    let trainer = Trainer::new(
-        &small_config(),
-        config,
-        tokens(&corpus.train),
-        tokens(&corpus.validation),
-        &Device::flex(),
-    )
-    .unwrap();
+    let trainer =
+        Trainer::new(model, config, tokens(&corpus.train), tokens(&corpus.validation), &Device::flex())
+            .unwrap();
     let loss = read(trainer.validation_loss());
     let uniform = (256f32).ln();
     assert!((loss - uniform).abs() < 0.1 * uniform, "initial loss {loss}, ln(256) = {uniform}");
@@ -31,12 +32,16 @@ fn initial_loss_is_close_to_uniform_over_the_vocabulary() {
 
 #[test]
 fn a_tiny_model_overfits_a_single_batch() {
-    let config = small_config();
+    assert_overfits_one_batch(&small_config());
+}
+
+/// 150 steps on one batch bring its loss below 0.1.
+pub fn assert_overfits_one_batch(config: &GptConfig) {
     // Exactly one window of text: every batch is the same batch.
     let text = "seven times eight equals fifty six";
     let window = Tokenizer::Bytes.encode(&text[..config.block_size + 1]).unwrap();
     let train = TrainConfig { batch_size: 4, max_steps: 150, learning_rate: 1e-2, ..Preset::Tiny.training() };
-    let mut trainer = Trainer::new(&config, train, window.clone(), window, &Device::flex()).unwrap();
+    let mut trainer = Trainer::new(config, train, window.clone(), window, &Device::flex()).unwrap();
     let mut loss = f32::INFINITY;
     for _ in 0..150 {
         loss = read(trainer.step().loss);

@@ -14,8 +14,12 @@ fn logits_have_one_row_per_position_and_one_column_per_token() {
 
 #[test]
 fn changing_a_later_token_never_changes_earlier_logits() {
-    let config = small_config();
-    let model = seeded_model(&config, 2);
+    assert_causal(&small_config(), 2);
+}
+
+/// Changing token t of a sequence never changes the logits before t, and does change t's own.
+pub fn assert_causal(config: &GptConfig, seed: u64) {
+    let model = seeded_model(config, seed);
     let device = Device::flex();
     let a: Vec<i64> = (0..16).map(|i| (i * 7 + 3) % 256).collect();
     for changed in [0usize, 5, 15] {
@@ -54,9 +58,8 @@ fn a_sequence_longer_than_the_context_is_refused() {
 
 /// Feeds `ids` through `forward_cached` in chunks of the given sizes and checks every chunk's
 /// logits against `forward` on the whole sequence so far.
-fn check_cache_against_full_recompute(seed: u64, ids: &[i64], chunks: &[usize]) {
-    let config = small_config();
-    let model = seeded_model(&config, seed);
+pub fn check_cache_against_full_recompute(config: &GptConfig, seed: u64, ids: &[i64], chunks: &[usize]) {
+    let model = seeded_model(config, seed);
     let device = Device::flex();
     let mut cache = model.new_cache();
     let mut end = 0;
@@ -76,13 +79,13 @@ fn cached_logits_match_a_full_recompute_token_by_token() {
     let ids: Vec<i64> = (0..16).map(|i| (i * 37 + 11) % 256).collect();
     let mut chunks = vec![5]; // the prompt in one go, its future masked
     chunks.extend([1; 11]); // then one token per call
-    check_cache_against_full_recompute(8, &ids, &chunks);
+    check_cache_against_full_recompute(&small_config(), 8, &ids, &chunks);
 }
 
 #[test]
 fn cached_logits_match_when_several_tokens_follow_a_filled_cache() {
     let ids: Vec<i64> = (0..16).map(|i| (i * 53 + 2) % 256).collect();
-    check_cache_against_full_recompute(9, &ids, &[1, 4, 3, 1, 7]);
+    check_cache_against_full_recompute(&small_config(), 9, &ids, &[1, 4, 3, 1, 7]);
 }
 
 #[test]

@@ -2,12 +2,13 @@
 //! with a fake clock that a test moves, an in-memory run store and an outbox that records.
 
 use gptlab::checkpoint;
-use gptlab::data::take::{Amount, Progress, Source, SplitColumn};
+use gptlab::data::take::{Amount, Source, SplitColumn};
 use gptlab::session::protocol::{
-    BackendChoice, Command, Event, Job, JobOutput, JobReply, Message, Phase, RunSpec, SampleSettings,
-    TakeRequest,
+    BackendChoice, Command, Event, Job, JobOutput, JobProgress, JobReply, Message, Phase, RunSpec,
+    SampleSettings, TakeRequest,
 };
 use gptlab::session::{describe_saved_run, run_job};
+use gptlab::tokenize::Recipe;
 use gptlab::train::TrainConfig;
 use pollster::block_on;
 
@@ -231,7 +232,7 @@ fn commands_that_need_a_model_explain_what_is_missing() {
         &mut world,
         Command::Generate { prompt: "two".into(), settings: SampleSettings::default() },
     );
-    send(&mut session, &mut world, Command::ExportGpt2);
+    send(&mut session, &mut world, Command::ExportHf);
     let fine_tune = RunSpec { fine_tune: true, ..spec(training(8, 4)) };
     send(&mut session, &mut world, Command::Train(Box::new(fine_tune)));
     assert_eq!(
@@ -420,7 +421,7 @@ fn a_message_crosses_with_its_bytes_beside_its_json() {
 }
 
 /// A job as the job worker runs it, with `fetch` for its downloads.
-fn job(job: Job, fetch: &Recorded) -> (JobReply, Vec<Progress>) {
+fn job(job: Job, fetch: &Recorded) -> (JobReply, Vec<JobProgress>) {
     let mut reports = Vec::new();
     let reply = block_on(run_job(job, fetch, &mut |p| reports.push(p)));
     (reply, reports)
@@ -431,7 +432,7 @@ fn the_job_worker_trains_a_tokenizer_and_counts_tokens() {
     let none = Recorded::default();
     let text = "the cat sat on the mat\n".repeat(50);
     let (Ok(JobOutput::Tokenizer(bpe)), _) =
-        job(Job::TrainBpe { text: text.clone(), vocab_size: 300 }, &none)
+        job(Job::TrainTokenizer { text: text.clone(), recipe: Recipe::Bpe { vocab_size: 300 } }, &none)
     else {
         panic!("not a tokenizer")
     };
@@ -441,7 +442,7 @@ fn the_job_worker_trains_a_tokenizer_and_counts_tokens() {
         panic!("not a count")
     };
     assert!(count < text.len(), "{count} tokens for {} bytes", text.len());
-    let (refused, _) = job(Job::TrainBpe { text, vocab_size: 100 }, &none);
+    let (refused, _) = job(Job::TrainTokenizer { text, recipe: Recipe::Bpe { vocab_size: 100 } }, &none);
     assert!(refused.unwrap_err().contains("between 256 and 32768 tokens, not 100"));
 }
 
@@ -471,5 +472,5 @@ fn the_job_worker_takes_a_corpus_and_reports_its_progress() {
     let (reply, reports) = job(Job::TakeCorpus(Box::new(request)), &fetch);
     let Ok(JobOutput::Corpus(corpus)) = reply else { panic!("{reply:?}") };
     assert_eq!(corpus.rows, 60);
-    assert!(reports.last().is_some_and(|p| p.rows == 60), "{reports:?}");
+    assert!(matches!(reports.last(), Some(JobProgress::Download(p)) if p.rows == 60), "{reports:?}");
 }

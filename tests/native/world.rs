@@ -274,7 +274,9 @@ pub fn outline(event: &Event) -> String {
         Event::Generation { done, .. } => format!("Generation(done: {done})"),
         Event::Candidates { .. } => "Candidates".into(),
         Event::Words { .. } => "Words".into(),
-        Event::LearningRates { done, .. } => (if *done { "LearningRates(done)" } else { "LearningRates" }).into(),
+        Event::LearningRates { done, .. } => {
+            (if *done { "LearningRates(done)" } else { "LearningRates" }).into()
+        }
         Event::Speed(_) => "Speed".into(),
         Event::RunEnded(record) => format!("RunEnded@{}", record.steps),
         Event::Error { .. } => "Error".into(),

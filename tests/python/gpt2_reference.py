@@ -13,14 +13,12 @@ Needs numpy and safetensors (PyPI); transformers and torch only for the last com
 import json
 import math
 import sys
-import zipfile
 from pathlib import Path
 
 import numpy as np
+from hf_export import check_against, check_metadata, check_with_transformers, probabilities, read_export
 from safetensors.numpy import load as load_safetensors
 from safetensors.numpy import save_file
-
-TOLERANCE = 1e-4
 
 
 def gelu_new(x):
@@ -66,27 +64,6 @@ def forward(w, config, ids):
     return x @ head.T
 
 
-def read_export(directory):
-    """The three files of gptlab's Hugging Face export zip."""
-    with zipfile.ZipFile(Path(directory) / "export.zip") as archive:
-        names = set(archive.namelist())
-        expected = {"model.safetensors", "config.json", "tokenizer.json"}
-        assert expected <= names, f"the export holds {sorted(names)}, not {sorted(expected)}"
-        model = archive.read("model.safetensors")
-        config = json.loads(archive.read("config.json"))
-        tokenizer = json.loads(archive.read("tokenizer.json"))
-    return model, config, tokenizer
-
-
-def check_metadata(model_bytes):
-    header_length = int.from_bytes(model_bytes[:8], "little")
-    header = json.loads(model_bytes[8:8 + header_length])
-    fmt = header.get("__metadata__", {}).get("format")
-    assert fmt == "pt", f"transformers refuses safetensors whose format is {fmt!r}, not 'pt'"
-    dtypes = {t["dtype"] for name, t in header.items() if name != "__metadata__"}
-    assert dtypes == {"F32"}, f"dtypes {dtypes}"
-
-
 def check_export(directory):
     model_bytes, config, tokenizer = read_export(directory)
     check_metadata(model_bytes)
@@ -96,51 +73,14 @@ def check_export(directory):
     w = weights_by_name(load_safetensors(model_bytes))
     assert w["wte.weight"].shape == (config["vocab_size"], config["n_embd"]), w["wte.weight"].shape
     assert w["wpe.weight"].shape == (config["n_positions"], config["n_embd"]), w["wpe.weight"].shape
-    ours = json.loads((Path(directory) / "logits.json").read_text())
-    worst = 0.0
-    for case in ours["cases"]:
-        theirs = forward(w, config, case["ids"])
-        diff = float(np.abs(theirs - np.array(case["logits"])).max())
-        worst = max(worst, diff)
-        assert diff < TOLERANCE, f"ids {case['ids']}: logits differ by {diff}"
-    print(f"numpy GPT-2 forward matches gptlab's logits on {len(ours['cases'])} prompts "
-          f"(largest difference {worst:.2e}, tolerance {TOLERANCE})")
-    try:
-        import torch  # noqa: F401
-        import transformers  # noqa: F401
-    except ImportError as missing:
-        print(f"transformers check skipped: {missing}")
-        return
-    check_with_transformers(directory)
-
-
-def check_with_transformers(directory):
-    """Loads the export with transformers' GPT2LMHeadModel and compares its logits too."""
-    import tempfile
-
-    import torch
-    from transformers import GPT2LMHeadModel
-
-    with tempfile.TemporaryDirectory() as unpacked:
-        zipfile.ZipFile(Path(directory) / "export.zip").extractall(unpacked)
-        model = GPT2LMHeadModel.from_pretrained(unpacked).eval()
-        ours = json.loads((Path(directory) / "logits.json").read_text())
-        worst = 0.0
-        for case in ours["cases"]:
-            with torch.no_grad():
-                theirs = model(torch.tensor([case["ids"]])).logits[0].double().numpy()
-            diff = float(np.abs(theirs - np.array(case["logits"])).max())
-            worst = max(worst, diff)
-            assert diff < TOLERANCE, f"ids {case['ids']}: transformers' logits differ by {diff}"
-    print(f"transformers GPT2LMHeadModel matches gptlab's logits (largest difference {worst:.2e})")
+    check_against(directory, lambda ids: forward(w, config, ids), "GPT-2", "GPT2LMHeadModel")
 
 
 def next_token(directory, ids_json):
     """Prints the next-token probabilities after `ids` for the model in DIR/export.zip."""
     model_bytes, config, _ = read_export(directory)
     logits = forward(weights_by_name(load_safetensors(model_bytes)), config, json.loads(ids_json))[-1]
-    probabilities = np.exp(logits - logits.max())
-    print(json.dumps((probabilities / probabilities.sum()).tolist()))
+    print(probabilities(logits))
 
 
 def make_fixture(directory):
@@ -184,4 +124,4 @@ def make_fixture(directory):
 if __name__ == "__main__":
     command, arguments = sys.argv[1], sys.argv[2:]
     {"check-export": check_export, "make-fixture": make_fixture, "next-token": next_token,
-     "transformers": check_with_transformers}[command](*arguments)
+     "transformers": lambda directory: check_with_transformers(directory, "GPT2LMHeadModel")}[command](*arguments)

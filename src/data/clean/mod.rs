@@ -5,6 +5,7 @@
 //! example per line, as `Corpus::from_rows` writes rows) has one document per line.
 
 mod compare;
+mod corpus;
 mod dedup;
 mod html;
 mod language;
@@ -17,6 +18,7 @@ use std::ops::ControlFlow;
 
 use serde::{Deserialize, Serialize};
 
+pub use corpus::{CleanError, CleanedCorpus, Split, clean_corpus};
 pub use dedup::DedupSettings;
 pub use html::HtmlSettings;
 pub use language::LanguageSettings;
@@ -92,6 +94,9 @@ pub struct StepReport {
     pub counts: BTreeMap<String, usize>,
     /// The first few things removed (documents, lines, or masked documents for `pii`).
     pub examples: Vec<Removed>,
+    /// How long the step took, for its MB/s; absent from reports stored before it was measured.
+    #[serde(default)]
+    pub millis: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -233,6 +238,7 @@ fn run_pass(
     docs: Vec<String>,
     tell: &mut impl FnMut(usize, usize) -> ControlFlow<()>,
 ) -> Result<(Vec<String>, StepReport), Cancelled> {
+    let started = web_time::Instant::now();
     let total = docs.len();
     let mut report = StepReport::new(step);
     let mut kept = Vec::with_capacity(total);
@@ -246,6 +252,7 @@ fn run_pass(
         kept.extend(pass.apply(doc, &mut report));
     }
     check(tell(total, total))?;
+    report.millis = started.elapsed().as_secs_f64() * 1e3;
     Ok((kept, report))
 }
 
@@ -266,6 +273,7 @@ impl StepReport {
             chars_removed: 0,
             counts: BTreeMap::new(),
             examples: Vec::new(),
+            millis: 0.0,
         }
     }
 
