@@ -29,6 +29,10 @@ pub fn CleaningPanel(
     let status = RwSignal::new(String::new());
     let report = RwSignal::new(None::<Vec<StepReport>>);
     let cancel = Canceller::new();
+    // The corpus as loaded, before any cleaning: cleaning again starts from it, so no step runs
+    // twice (the HTML step would take the PII step's `<EMAIL>` masks for tags) and the
+    // checkpoint names exactly the steps that made the text.
+    let loaded = StoredValue::new(None::<Corpus>);
 
     let run = move |_| {
         let chosen = settings.get_untracked();
@@ -36,7 +40,7 @@ pub fn CleaningPanel(
             status.set("switch on a step first".into());
             return;
         }
-        let source = corpus.get_untracked();
+        let source = uncleaned(corpus.get_untracked(), loaded);
         error.set(None);
         status.set(String::new());
         loading.set(true);
@@ -117,6 +121,18 @@ pub fn CleaningPanel(
             </div>
         </Advanced>
     }
+}
+
+/// The text to clean: `in_use` itself if it is not cleaned (remembered in `loaded`), else the
+/// corpus it was cleaned from.
+fn uncleaned(in_use: Corpus, loaded: StoredValue<Option<Corpus>>) -> Corpus {
+    if in_use.cleaning.is_none() {
+        loaded.set_value(Some(in_use.clone()));
+        return in_use;
+    }
+    // A cleaned corpus restored from an earlier visit has no loaded text here: clean it as it is.
+    let cleaned_from = |raw: &Corpus| in_use.name.starts_with(raw.name.as_str());
+    loaded.get_value().filter(cleaned_from).unwrap_or(in_use)
 }
 
 /// A checkbox that switches a step on or off.

@@ -38,6 +38,22 @@ test('html, dedup and pii clean a local file as natively, and the cleaned text t
   assert.equal(text.split('The old farmer repaired the wooden bridge').length - 1, 1, text);
   assert.doesNotMatch(text, /<p>|<script>|@/);
 
+  // Cleaning again starts from the file as loaded: with dedup off the repeats are back, and the
+  // HTML step does not take the masks for tags; the report is of this run alone.
+  await byTestId(page, 'clean-dedup').uncheck();
+  await byTestId(page, 'clean-run').click();
+  await page.waitForFunction(() => !document.querySelector('[data-testid="clean-report"] tr[data-step="dedup"]'),
+    null, { timeout: MINUTE });
+  const again = await byTestId(page, 'clean-preview').textContent();
+  assert.match(again, /Write to <EMAIL> for the spring catalogue\./);
+  assert.ok(again.split('The old farmer repaired the wooden bridge').length - 1 > 1, again);
+  assert.deepEqual((await reportRows(page)).map((r) => r.step), ['html', 'pii']);
+  // And once more as at first, which is what trains.
+  await byTestId(page, 'clean-dedup').check();
+  await byTestId(page, 'clean-run').click();
+  await byTestId(page, 'clean-report').locator('tr[data-step="dedup"]').waitFor({ timeout: MINUTE });
+  assert.deepEqual(await reportRows(page), expected);
+
   await byTestId(page, 'train').click();
   // One sample per prompt: the fixture's validation text has two lines to take prompts from.
   await page.waitForFunction(
