@@ -3,7 +3,7 @@
 //!
 //! `cargo run --release --example data_bench -- <command>`:
 //! - `prepare [runs]`: Parquet and text preparation throughput, median of `runs` (default 3);
-//! - `write-text FILE`: writes the 5 MB BPE text;
+//! - `write-text FILE [MB]`: writes the BPE text, 5 MB unless MB says otherwise;
 //! - `bpe FILE`: trains a 4096-token BPE on FILE once and prints the seconds it took.
 //!
 //! `tests/e2e/data-bench.js` runs the `bpe` command interleaved with the same training in the page.
@@ -28,7 +28,11 @@ const TAKE_BYTES: usize = 20_000_000;
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match (args.first().map(String::as_str), args.get(1)) {
-        (Some("write-text"), Some(file)) => std::fs::write(file, varied_text(BPE_TEXT_BYTES, 1)).unwrap(),
+        (Some("write-text"), Some(file)) => {
+            let megabytes = args.get(2).and_then(|mb| mb.parse::<f64>().ok());
+            let bytes = megabytes.map_or(BPE_TEXT_BYTES, |mb| (mb * 1e6) as usize);
+            std::fs::write(file, varied_text(bytes, 1)).unwrap()
+        }
         (Some("bpe"), Some(file)) => {
             let text = std::fs::read_to_string(file).unwrap();
             let started = Instant::now();
@@ -37,7 +41,7 @@ fn main() {
             println!("{:.3}", started.elapsed().as_secs_f64());
         }
         (Some("prepare"), runs) => prepare(runs.and_then(|r| r.parse().ok()).unwrap_or(3)),
-        _ => eprintln!("usage: data_bench prepare [runs] | write-text FILE | bpe FILE"),
+        _ => eprintln!("usage: data_bench prepare [runs] | write-text FILE [MB] | bpe FILE"),
     }
 }
 

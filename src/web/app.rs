@@ -44,10 +44,7 @@ pub fn App() -> impl IntoView {
     let saved_run = RwSignal::new(None);
 
     let state = RunState::new();
-    let (commands, started) = Commands::start(Command::Init { backend: choice }, move |e| state.apply(e));
-    if let Err(error) = started {
-        state.error.set(Some(format!("the training worker could not start: {error}")));
-    }
+    let commands = Commands::start(Command::Init { backend: choice }, move |e| state.apply(e));
     // A loaded model brings its sizes and tokenizer: training then fine-tunes it, unless the
     // user unticks that.
     let fine_tune = RwSignal::new(false);

@@ -2,6 +2,7 @@
 //! the error a browser API gives.
 
 use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, File, HtmlAnchorElement, Url, UrlSearchParams};
@@ -70,6 +71,19 @@ pub fn now_ms() -> f64 {
 /// not a microtask: microtasks run before painting).
 pub async fn yield_to_browser() {
     sleep_ms(0).await;
+}
+
+/// Runs `f` once the browser has painted its next frame: a timeout set from an animation frame
+/// callback, which runs just before that paint, runs after it.
+pub fn after_next_paint(f: impl FnOnce() + 'static) {
+    let Some(window) = web_sys::window() else { return f() };
+    let after_paint = Closure::once_into_js(move || {
+        let later = Closure::once_into_js(f);
+        let _ = web_sys::window().map(|w| w.set_timeout_with_callback(later.unchecked_ref()));
+    });
+    if window.request_animation_frame(after_paint.unchecked_ref()).is_err() {
+        let _ = window.set_timeout_with_callback(after_paint.unchecked_ref());
+    }
 }
 
 /// Waits `ms` milliseconds without blocking the page (or the worker: `setTimeout` of either).

@@ -9,11 +9,13 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen::prelude::*;
 use web_sys::{MessageEvent, Worker};
 
-use super::browser::WebError;
+use super::browser::{WebError, after_next_paint};
 use super::worker;
 use crate::session::protocol::{Command, Event, Phase};
 
-/// The worker that trains. Commands sent before it has loaded wait for it. A worker that dies
+/// The worker that trains. It starts once the page has been drawn: the engine it loads is most
+/// of the page's bytes, and the first screen should not share the network with it. Commands sent
+/// before it has loaded wait for it. A worker that dies
 /// (a panic, a lost GPU) is reported, the run marked failed, and a new worker started, from
 /// which the run resumes at its last autosave.
 pub struct TrainingWorker {
@@ -24,7 +26,7 @@ type OnEvent = Box<dyn FnMut(Event)>;
 
 struct Inner {
     worker: RefCell<Option<Worker>>,
-    /// Commands held until the worker says it is ready; `None` once it has.
+    /// Commands held until the worker says it is ready (sent after `init`); `None` once it has.
     waiting: RefCell<Option<Vec<Command>>>,
     on_event: RefCell<OnEvent>,
     /// The first command of every worker.
@@ -36,16 +38,24 @@ struct Inner {
 const MAX_RESTARTS: u32 = 3;
 
 impl TrainingWorker {
-    pub fn start(init: Command, on_event: impl FnMut(Event) + 'static) -> Result<Self, WebError> {
+    /// Starts the worker after the next paint; its events go to `on_event`. If it cannot start,
+    /// an error event says why.
+    pub fn start(init: Command, on_event: impl FnMut(Event) + 'static) -> Self {
         let inner = Rc::new(Inner {
             worker: RefCell::new(None),
-            waiting: RefCell::new(None),
+            waiting: RefCell::new(Some(Vec::new())),
             on_event: RefCell::new(Box::new(on_event)),
             init,
             restarts: Cell::new(0),
         });
-        connect(&inner)?;
-        Ok(Self { inner })
+        let this = Rc::downgrade(&inner);
+        after_next_paint(move || {
+            let Some(inner) = this.upgrade() else { return };
+            if let Err(error) = connect(&inner) {
+                inner.emit(Event::Error { message: format!("the training worker could not start: {error}") });
+            }
+        });
+        Self { inner }
     }
 
     pub fn send(&self, command: Command) {
@@ -87,13 +97,14 @@ impl Inner {
 /// Starts a worker for `inner` and sends it the init command.
 fn connect(inner: &Rc<Inner>) -> Result<(), WebError> {
     let worker = worker::start("training_worker")?;
-    *inner.waiting.borrow_mut() = Some(vec![inner.init.clone()]);
+    inner.waiting.borrow_mut().get_or_insert_default();
     let this = Rc::downgrade(inner);
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         let Some(inner) = this.upgrade() else { return };
         let data = event.data();
         if worker::is_ready(&data) {
             let waiting = inner.waiting.borrow_mut().take().unwrap_or_default();
+            inner.send(inner.init.clone());
             waiting.into_iter().for_each(|command| inner.send(command));
             return;
         }
@@ -118,20 +129,15 @@ fn connect(inner: &Rc<Inner>) -> Result<(), WebError> {
 
 /// A `Copy` handle on the training worker for the page's components.
 #[derive(Clone, Copy)]
-pub struct Commands(StoredValue<Option<TrainingWorker>, LocalStorage>);
+pub struct Commands(StoredValue<TrainingWorker, LocalStorage>);
 
 impl Commands {
-    /// Starts the worker; its events go to `on_event`. If it cannot start, the error says why
-    /// and commands go nowhere.
-    pub fn start(init: Command, on_event: impl FnMut(Event) + 'static) -> (Self, Result<(), WebError>) {
-        let (worker, started) = match TrainingWorker::start(init, on_event) {
-            Ok(worker) => (Some(worker), Ok(())),
-            Err(error) => (None, Err(error)),
-        };
-        (Self(StoredValue::new_local(worker)), started)
+    /// Starts the worker (see `TrainingWorker::start`).
+    pub fn start(init: Command, on_event: impl FnMut(Event) + 'static) -> Self {
+        Self(StoredValue::new_local(TrainingWorker::start(init, on_event)))
     }
 
     pub fn send(self, command: Command) {
-        self.0.with_value(|worker| worker.as_ref().map(|worker| worker.send(command)));
+        self.0.with_value(|worker| worker.send(command));
     }
 }

@@ -1,7 +1,7 @@
 // BPE training, in the page (its worker, wasm) and natively, interleaved in one invocation:
-// `node tests/e2e/data-bench.js [runs]` after `trunk build --release` and
+// `node tests/e2e/data-bench.js [runs] [MB]` after `trunk build --release` and
 // `cargo build --release --example data_bench` (scripts/bench-data.sh does all three).
-// Trains a 4096-token BPE on the same 5 MB of text each way and prints the medians.
+// Trains a 4096-token BPE on the same text (5 MB unless MB says) each way and prints the medians.
 import { execFileSync } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ const VOCAB = 4096;
 const target = process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/gptlab/target');
 const native = (...args) => execFileSync(join(target, 'release/examples/data_bench'), args, { encoding: 'utf8' });
 const file = join(tmpdir(), `gptlab-bench-bpe-${process.pid}.txt`);
-native('write-text', file);
+native('write-text', file, String(Number(process.argv[3] ?? 5)));
 
 const server = await serve();
 const browser = await launch();
