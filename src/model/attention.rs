@@ -110,14 +110,34 @@ impl CausalSelfAttention {
     /// - q: `[batch, n_head, seq, head_size]`, k, v: `[batch, n_kv_head, seq, head_size]`
     /// - output: `[batch, n_head, seq, head_size]`
     fn attend(&self, q: Tensor<4>, k: Tensor<4>, v: Tensor<4>) -> Tensor<4> {
+        let weights = self.probabilities(q, k); // [b, nh, t, t]
+        self.dropout.forward(weights).matmul(self.repeat_kv(v))
+    }
+
+    /// Where each position looks: every query head's attention weights, as `forward` computes
+    /// them (no dropout), for the page's heatmaps. Row `i` holds position `i`'s weights over
+    /// positions `0..=i`; they sum to 1, and those above the diagonal are 0.
+    ///
+    /// # Shapes
+    /// - x: `[batch, seq, n_embd]` -> `[batch, n_head, seq, seq]`
+    pub fn weights(&self, x: Tensor<3>) -> Tensor<4> {
+        let (q, k, _) = self.qkv(x, 0);
+        self.probabilities(q, k)
+    }
+
+    /// The softmax of the scaled query-key scores, the future masked out.
+    ///
+    /// # Shapes
+    /// - q: `[batch, n_head, seq, head_size]`, k: `[batch, n_kv_head, seq, head_size]`
+    /// - output: `[batch, n_head, seq, seq]`
+    fn probabilities(&self, q: Tensor<4>, k: Tensor<4>) -> Tensor<4> {
         let [b, nh, t, hs] = q.dims();
-        let (k, v) = (self.repeat_kv(k), self.repeat_kv(v)); // [b, nh, t, hs]
+        let k = self.repeat_kv(k); // [b, nh, t, hs]
         let scores = q.matmul(k.swap_dims(2, 3)).div_scalar((hs as f64).sqrt()); // [b, nh, t, t]
         // tril_mask is true above the diagonal: the future positions to hide.
         let future =
             Tensor::<2, Bool>::tril_mask([t, t], 0, &scores.device()).unsqueeze::<4>().expand([b, nh, t, t]);
-        let weights = softmax(scores.mask_fill(future, -1e9), 3);
-        self.dropout.forward(weights).matmul(v)
+        softmax(scores.mask_fill(future, -1e9), 3)
     }
 
     /// The heads side by side again, projected back into the residual stream.

@@ -33,6 +33,14 @@ impl Block {
         x.clone() + self.mlp.forward(self.ln_2.forward(x))
     }
 
+    /// This block's attention weights for `x`, the input of its `forward`.
+    ///
+    /// # Shapes
+    /// - x: `[batch, seq, n_embd]` -> `[batch, n_head, seq, seq]`
+    pub fn attention_weights(&self, x: Tensor<3>) -> Tensor<4> {
+        self.attn.weights(self.ln_1.forward(x))
+    }
+
     /// `forward` for positions after the ones in `cache`, whose keys and values it extends.
     ///
     /// # Shapes

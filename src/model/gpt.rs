@@ -1,6 +1,7 @@
 use burn::module::Initializer;
 use burn::nn::{Dropout, DropoutConfig, Embedding, EmbeddingConfig, Linear};
 use burn::prelude::*;
+use burn::tensor::activation::log_softmax;
 
 use super::attention::KeysValues;
 use super::init::linear;
@@ -87,6 +88,36 @@ impl Gpt {
         let layers = self.h.iter().zip(&mut cache.layers);
         let x = layers.fold(x, |x, (block, kv)| block.forward_cached(x, kv));
         self.head(x)
+    }
+
+    /// Each layer's attention weights for `tokens`, first layer first: where each position
+    /// looks. For inspection only; training never calls it.
+    ///
+    /// # Shapes
+    /// - tokens: `[batch, seq]` with `seq <= block_size`
+    /// - output: `n_layer` tensors `[batch, n_head, seq, seq]`
+    pub fn attention_maps(&self, tokens: Tensor<2, Int>) -> Vec<Tensor<4>> {
+        let mut x = self.embed(tokens, 0);
+        let mut maps = Vec::with_capacity(self.h.len());
+        for block in &self.h {
+            maps.push(block.attention_weights(x.clone()));
+            x = block.forward(x);
+        }
+        maps
+    }
+
+    /// The cross-entropy of each next token: how surprised the model is by token `i + 1` after
+    /// reading tokens `0..=i`. Their mean is the training loss of the sequence.
+    ///
+    /// # Shapes
+    /// - tokens: `[batch, seq]` with `2 <= seq <= block_size + 1`
+    /// - output: `[batch, seq - 1]`
+    pub fn token_losses(&self, tokens: Tensor<2, Int>) -> Tensor<2> {
+        let [b, t] = tokens.dims();
+        let inputs = tokens.clone().narrow(1, 0, t - 1); // [b, t - 1]
+        let targets = tokens.narrow(1, 1, t - 1).unsqueeze_dim::<3>(2); // [b, t - 1, 1]
+        let log_probs = log_softmax(self.forward(inputs), 2); // [b, t - 1, vocab]
+        log_probs.gather(2, targets).reshape([b, t - 1]).neg()
     }
 
     /// Token embeddings of tokens at positions `start..start + seq`, plus their positions'

@@ -87,7 +87,7 @@ pub async fn next_token_logits(model: &Gpt, prompt: &[u32]) -> Result<Vec<f32>, 
 
 /// A prompt the model can read: not empty, and every id one it embeds (an id past the embedding
 /// would read out of bounds on a GPU).
-fn check_prompt(model: &Gpt, prompt: &[u32]) -> Result<(), SampleError> {
+pub fn check_prompt(model: &Gpt, prompt: &[u32]) -> Result<(), SampleError> {
     if prompt.is_empty() {
         return Err(SampleError::EmptyPrompt);
     }
@@ -98,12 +98,13 @@ fn check_prompt(model: &Gpt, prompt: &[u32]) -> Result<(), SampleError> {
     }
 }
 
-fn device_of(model: &Gpt) -> Device {
+/// The device the model's weights live on.
+pub fn device_of(model: &Gpt) -> Device {
     model.devices().into_iter().next().unwrap_or_default()
 }
 
 /// One row of token ids, `[1, seq]`.
-fn token_row(tokens: &[u32], device: &Device) -> Tensor<2, Int> {
+pub fn token_row(tokens: &[u32], device: &Device) -> Tensor<2, Int> {
     let ids: Vec<i64> = tokens.iter().map(|&id| id as i64).collect();
     Tensor::from_data(TensorData::new(ids, [1, tokens.len()]), device)
 }
@@ -111,7 +112,11 @@ fn token_row(tokens: &[u32], device: &Device) -> Tensor<2, Int> {
 /// Reads back the logits of the last position only: `[1, seq, vocab]` -> `vocab` floats.
 async fn read_last(logits: Tensor<3>) -> Result<Vec<f32>, SampleError> {
     let [_, t, vocab] = logits.dims();
-    let last = logits.narrow(1, t - 1, 1).reshape([vocab]);
-    let data = last.into_data_async().await.map_err(|e| SampleError::ReadBack(format!("{e:?}")))?;
+    read_floats(logits.narrow(1, t - 1, 1).reshape([vocab])).await
+}
+
+/// A tensor's values, read back without blocking (the browser allows no other way).
+pub async fn read_floats<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, SampleError> {
+    let data = tensor.into_data_async().await.map_err(|e| SampleError::ReadBack(format!("{e:?}")))?;
     data.try_to_vec::<f32>().map_err(|e| SampleError::ReadBack(format!("{e:?}")))
 }

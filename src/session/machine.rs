@@ -89,6 +89,7 @@ impl Session {
             Command::Generate { prompt, settings } => self.generate(&prompt, settings)?,
             Command::StopGenerating => self.stop_generating(fx),
             Command::NextTokens { prompt } => self.next_tokens(prompt, fx).await?,
+            Command::Attention { prompt } => self.attention(prompt, fx).await?,
             Command::Load { file_name, bytes } => self.load(file_name, bytes, fx).await?,
             Command::ImportGpt2 { model_id, config_json, tokenizer_json, model_safetensors } => {
                 let files = crate::checkpoint::HfGpt2 { model_safetensors, config_json, tokenizer_json };

@@ -21,6 +21,8 @@ mod error;
 #[cfg(feature = "engine")]
 mod gpu;
 pub mod history;
+#[cfg(feature = "engine")]
+mod inspect;
 mod jobs;
 #[cfg(feature = "engine")]
 mod machine;

@@ -72,6 +72,11 @@ pub enum Command {
     NextTokens {
         prompt: String,
     },
+    /// The current model's attention over `prompt`'s tokens (and the run's model before its
+    /// first step, where the session kept it), with the per-token losses of a validation line.
+    Attention {
+        prompt: String,
+    },
     /// A checkpoint file the user picked or a link brought.
     Load {
         file_name: String,
@@ -150,6 +155,48 @@ impl Phase {
 pub struct Sample {
     pub prompt: String,
     pub text: String,
+}
+
+/// The answer to `Command::Attention`: plain numbers the page draws.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttentionView {
+    pub prompt: String,
+    /// The prompt's tokens as text, one each (its last ones where it is long).
+    pub tokens: Vec<String>,
+    /// The model as it is now.
+    pub now: AttentionMaps,
+    /// The run's model before its first step, on the same tokens; `None` for a loaded model
+    /// and a resumed run, whose untrained model is not known.
+    pub before: Option<AttentionMaps>,
+    /// The first line of the run's validation text, token by token; `None` without a run.
+    pub line: Option<LineLosses>,
+}
+
+/// Every layer's and head's attention weights over `seq` tokens.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttentionMaps {
+    pub n_layer: usize,
+    pub n_head: usize,
+    pub seq: usize,
+    /// `[n_layer, n_head, seq, seq]`, flat: row `i` is where token `i` looks (sums to 1,
+    /// zero past `i`).
+    pub weights: Vec<f32>,
+}
+
+impl AttentionMaps {
+    /// Token `row`'s weights over the tokens, in one layer's head: `seq` floats.
+    pub fn row(&self, layer: usize, head: usize, row: usize) -> &[f32] {
+        let start = ((layer * self.n_head + head) * self.seq + row) * self.seq;
+        &self.weights[start..start + self.seq]
+    }
+}
+
+/// A line's tokens, each after the first with the cross-entropy of predicting it from the ones
+/// before (nats): high where the model finds the token hard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LineLosses {
+    pub first: String,
+    pub tokens: Vec<(String, f32)>,
 }
 
 /// A device the session trains on.
@@ -290,6 +337,9 @@ pub enum Event {
         prompt: String,
         words: Vec<NextWord>,
     },
+    /// Where each token of a prompt looks, in every layer and head, and which tokens of a
+    /// validation line the model finds hard.
+    Attention(Box<AttentionView>),
     /// The learning-rate range test's curve so far; once `done`, its suggestion too (`None`
     /// where the loss never fell).
     LearningRates {

@@ -6,6 +6,7 @@ use burn::prelude::*;
 use crate::checkpoint::{self, CheckpointError, CheckpointInfo, History, RunIdentity, TrainingState};
 use crate::data::Corpus;
 use crate::data::clean::CleanSettings;
+use crate::model::Gpt;
 use crate::tokenize::Tokenizer;
 use crate::train::{StepOutput, StepShape, Trainer};
 
@@ -75,6 +76,9 @@ pub struct Run {
     pub shape: StepShape,
     /// The samples before training, for the run's record.
     pub before: Vec<Sample>,
+    /// The model before its first step, for attention maps before and after training: one more
+    /// copy of the weights. `None` for a resumed run.
+    pub untrained: Option<Gpt>,
 }
 
 impl Run {
@@ -103,6 +107,7 @@ impl Run {
             last_autosave: None,
             identity,
             before: Vec::new(),
+            untrained: None,
         }
     }
 

@@ -29,7 +29,9 @@ impl Session {
         self.run = None;
         let max_steps = trainer.config().max_steps;
         fx.post(Event::Started { step: 0, max_steps, history: History::default() });
-        self.run = Some(Run::new(trainer, tokenizer, corpus, History::default(), identity));
+        let mut run = Run::new(trainer, tokenizer, corpus, History::default(), identity);
+        run.untrained = Some(run.trainer.model());
+        self.run = Some(run);
         self.set_phase(Phase::SamplingBefore, fx);
         let before = self.sample_prompts().await?;
         if let Some(run) = self.run.as_mut() {

@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use super::attention::AttentionPanel;
 use super::browser::url_param;
 use super::chart::LossChart;
 use super::checkpoint::CheckpointPanel;
@@ -116,6 +117,7 @@ pub fn App() -> impl IntoView {
                     <BeforeAfter state=state />
                     <RunHistory state=state />
                     <SamplingTool state=state commands=commands />
+                    <AttentionPanel state=state commands=commands />
                 </Step>
                 <Step number=6 title="Share" about="Keep the trained model as a file, load one back, or send it to the Hugging Face Hub.">
                     <CheckpointPanel state=state commands=commands fine_tune=fine_tune busy=busy />

@@ -8,6 +8,7 @@
 #![cfg_attr(not(feature = "engine"), allow(dead_code))]
 
 mod app;
+mod attention;
 #[cfg(feature = "engine")]
 mod backend;
 mod browser;

@@ -7,7 +7,7 @@ use crate::data::arithmetic::Accuracy;
 use crate::model::GptConfig;
 use crate::sample::NextWord;
 use crate::session::history::RunRecord;
-use crate::session::protocol::{DeviceInfo, Event, GpuReport, Phase, Sample};
+use crate::session::protocol::{AttentionView, DeviceInfo, Event, GpuReport, Phase, Sample};
 use crate::tokenize::Tokenizer;
 use crate::train::{LrCurve, MeasuredSpeed};
 
@@ -67,6 +67,8 @@ pub struct RunState {
     pub generation: RwSignal<(String, bool)>,
     pub candidates: RwSignal<Vec<(String, f32)>>,
     pub words: RwSignal<Vec<NextWord>>,
+    /// The attention maps last asked for, with the validation line's per-token losses.
+    pub attention: RwSignal<Option<AttentionView>>,
     pub error: RwSignal<Option<String>>,
     /// The record of the run that ended last, for the list of runs.
     pub ended: RwSignal<Option<RunRecord>>,
@@ -98,9 +100,16 @@ impl RunState {
             generation: RwSignal::new((String::new(), false)),
             candidates: RwSignal::new(Vec::new()),
             words: RwSignal::new(Vec::new()),
+            attention: RwSignal::new(None),
             error: RwSignal::new(None),
             ended: RwSignal::new(None),
         }
+    }
+
+    /// There is a model to sample or look inside: a run's (from its first step) or a loaded one.
+    pub fn has_model(&self) -> bool {
+        matches!(self.phase.get(), Phase::Training | Phase::Paused | Phase::Done | Phase::Stopped)
+            || self.loaded.with(Option::is_some)
     }
 
     /// Shows what the worker reports.
@@ -120,6 +129,7 @@ impl RunState {
                 self.accuracy_before.set(None);
                 self.accuracy_after.set(None);
                 self.loaded.set(None);
+                self.attention.set(None); // another model
                 self.error.set(None);
             }
             Event::Phase(phase) => self.phase.set(phase),
@@ -147,6 +157,7 @@ impl RunState {
             Event::Checkpoint { file_name, bytes } => self.offer_download(&bytes, file_name),
             Event::Loaded { description, model, tokenizer } => {
                 self.loaded.set(Some(Loaded { description, model, tokenizer }));
+                self.attention.set(None);
                 self.after.set(Vec::new());
                 self.accuracy_before.set(None);
                 self.accuracy_after.set(None);
@@ -166,6 +177,7 @@ impl RunState {
                 self.words.set(Vec::new()); // this prompt's words follow
             }
             Event::Words { words, .. } => self.words.set(words),
+            Event::Attention(view) => self.attention.set(Some(*view)),
             Event::RunEnded(record) => self.ended.set(Some(*record)),
             Event::Error { message } => self.error.set(Some(message)),
         }

@@ -13,10 +13,7 @@ use crate::tokenize::printable;
 pub fn SamplingTool(state: RunState, commands: Commands) -> impl IntoView {
     let prompt = RwSignal::new("two plus three equals".to_string());
     let settings = RwSignal::new(SampleSettings::default());
-    let has_model = move || {
-        matches!(state.phase.get(), Phase::Training | Phase::Paused | Phase::Done | Phase::Stopped)
-            || state.loaded.with(Option::is_some)
-    };
+    let has_model = move || state.has_model();
     let ask_next_tokens = move || {
         commands.send(Command::NextTokens { prompt: prompt.get_untracked() });
     };
@@ -110,7 +107,7 @@ pub fn SamplingTool(state: RunState, commands: Commands) -> impl IntoView {
 
 /// A token's or word's text with nothing invisible: line ends and tabs as `\n`, `\r`, `\t`,
 /// other control characters as `printable` spells them.
-fn visible(text: &str) -> String {
+pub(super) fn visible(text: &str) -> String {
     printable(text).replace('\n', "\\n").replace('\r', "\\r").replace('\t', "\\t")
 }
 

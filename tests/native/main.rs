@@ -1,6 +1,7 @@
 //! Native tests of the layers below the page, on burn's CPU backend.
 
 mod accuracy;
+mod attention;
 mod autosave;
 mod axis;
 mod backend;

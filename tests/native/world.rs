@@ -274,6 +274,7 @@ pub fn outline(event: &Event) -> String {
         Event::Generation { done, .. } => format!("Generation(done: {done})"),
         Event::Candidates { .. } => "Candidates".into(),
         Event::Words { .. } => "Words".into(),
+        Event::Attention(_) => "Attention".into(),
         Event::LearningRates { done, .. } => {
             (if *done { "LearningRates(done)" } else { "LearningRates" }).into()
         }
