@@ -4,7 +4,8 @@
 // For each encoding it prints each file's compressed size, then:
 //   - first screen: the page has drawn its steps, a control answers (the model preset select
 //     changes the parameter count) and Train is enabled (a run asked for now starts as soon as
-//     the engine is in); the bytes sent by then and the time since navigation;
+//     the engine is in); the bytes sent by then (and how many of them were the engine's, whose
+//     download starts once the page has drawn) and the time since navigation;
 //   - engine ready: the training worker has loaded the engine and found its device; bytes, time;
 //   - total: every byte the page loaded, two seconds after the engine was ready.
 // Needs dist/ (`trunk build --release`) and tests/e2e/node_modules.
@@ -39,7 +40,7 @@ async function compressedDist() {
  * workers'). Throttling here, rather than in the browser, covers the workers' downloads too.
  */
 function serveCompressed(files, encoding) {
-  const link = { free: 0, sent: [] }; // when the link is next free (ms); [time, bytes] per chunk
+  const link = { free: 0, sent: [] }; // when the link is next free (ms); [time, bytes, path] per chunk
   const server = createServer(async (req, res) => {
     let path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
     if (path.endsWith('/')) path += 'index.html';
@@ -56,13 +57,14 @@ function serveCompressed(files, encoding) {
       const now = Date.now();
       link.free = Math.max(link.free, now) + (chunk.length * 8) / LINK.bitsPerMs;
       await sleep(link.free - now);
-      link.sent.push([Date.now(), chunk.length]);
+      link.sent.push([Date.now(), chunk.length, path]);
       if (!res.write(chunk)) await new Promise((ok) => res.once('drain', ok));
     }
     res.end();
   });
-  server.sentSince = (start, until) =>
-    link.sent.filter(([t]) => t >= start && t <= until).reduce((sum, [, n]) => sum + n, 0);
+  server.sentSince = (start, until, of = () => true) => link.sent
+    .filter(([t, , path]) => t >= start && t <= until && of(path))
+    .reduce((sum, [, n]) => sum + n, 0);
   return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
 }
 
@@ -90,7 +92,8 @@ async function visit(browser, server) {
   await page.waitForTimeout(2000);
   const end = Date.now();
   await context.close();
-  const at = (t) => ({ ms: t - start, bytes: server.sentSince(start, t) });
+  const isEngine = (path) => path.includes('gptlab-engine');
+  const at = (t) => ({ ms: t - start, bytes: server.sentSince(start, t), engineBytes: server.sentSince(start, t, isEngine) });
   return { firstScreen: at(firstScreen), engine: at(engine), total: server.sentSince(start, end) };
 }
 
@@ -111,7 +114,8 @@ for (let i = 0; i < runs; i++) {
 }
 for (const [encoding, visits] of Object.entries(results)) {
   const pick = (f) => median(visits.map(f));
-  console.log(`${encoding}: first screen answers (Train works) ${pick((v) => v.firstScreen.ms)} ms, after ${mb(pick((v) => v.firstScreen.bytes))}; `
+  console.log(`${encoding}: first screen answers (Train works) ${pick((v) => v.firstScreen.ms)} ms, after ${mb(pick((v) => v.firstScreen.bytes))} `
+    + `(${mb(pick((v) => v.firstScreen.bytes - v.firstScreen.engineBytes))} the page's, the rest the engine's start); `
     + `engine ready ${pick((v) => v.engine.ms)} ms, after ${mb(pick((v) => v.engine.bytes))}; `
     + `total ${mb(pick((v) => v.total))}`);
 }
