@@ -89,7 +89,7 @@ pub enum ConfigError {
     Zero(&'static str),
     #[error("the embedding width ({n_embd}) must divide evenly by the number of heads ({n_head})")]
     HeadsDoNotDivide { n_embd: usize, n_head: usize },
-    #[error("the heads ({n_head}) must divide evenly into the key/value heads ({n_kv_head})")]
+    #[error("the heads ({n_head}) must be a multiple of the key/value heads ({n_kv_head})")]
     KvHeadsDoNotDivide { n_head: usize, n_kv_head: usize },
     #[error("a GPT-2 has one key/value head per head: grouped-query attention is Llama's")]
     Gpt2SharesNoHeads,
