@@ -5,8 +5,8 @@
 use std::ops::ControlFlow;
 
 use gptlab::checkpoint::{CheckpointInfo, TrainingState};
-use gptlab::data::Corpus;
 use gptlab::data::clean::{CleanError, CleanSettings, CleanedCorpus, clean_corpus};
+use gptlab::data::{Corpus, Prompts};
 use gptlab::model::GptConfig;
 use gptlab::session::model_card;
 use gptlab::tokenize::Tokenizer;
@@ -114,4 +114,25 @@ fn the_steps_that_ran_and_their_key_settings_reach_the_card_and_the_record() {
         card.contains("trained 10 steps on web-page.txt (cleaned), cleaned by html, dedup, pii"),
         "{card}"
     );
+}
+
+#[test]
+fn held_out_documents_that_repeat_training_ones_are_removed() {
+    let train = "The miller ground the wheat before dawn.\nA heron stood in the shallow river.\n";
+    let validation = "A heron stood in the shallow river.\nThe baker sold bread at the market.\n";
+    let corpus = Corpus {
+        name: "river.txt".into(),
+        train: train.into(),
+        validation: validation.into(),
+        rows: 4,
+        prompts: Prompts { inputs: Vec::new(), stop_at_newline: true },
+        cleaning: None,
+    };
+    let mut settings = CleanSettings::default();
+    settings.dedup.enabled = true;
+    let out = cleaned(&corpus, &settings).unwrap();
+    assert_eq!(out.corpus.train.lines().collect::<Vec<_>>(), train.lines().collect::<Vec<_>>());
+    assert_eq!(out.corpus.validation.trim(), "The baker sold bread at the market.");
+    let dedup = &out.report[0];
+    assert_eq!((dedup.docs_in, dedup.docs_removed), (4, 1), "{dedup:?}");
 }

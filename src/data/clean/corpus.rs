@@ -6,7 +6,9 @@ use std::ops::ControlFlow;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Cancelled, CleanSettings, EXAMPLES_PER_STEP, Progress, Step, StepReport, clean};
+use super::{
+    Cancelled, CleanSettings, Cleaned, EXAMPLES_PER_STEP, Progress, Step, StepReport, clean_in_turn,
+};
 use crate::data::Corpus;
 
 /// Which of a corpus's texts is being cleaned.
@@ -35,7 +37,8 @@ pub enum CleanError {
 /// Marks a cleaned corpus's name, once however often it is cleaned.
 const CLEANED: &str = " (cleaned)";
 
-/// `corpus` with its training text cleaned, then its validation text; named as before with
+/// `corpus` with its training text cleaned, then its validation text (less what repeats the
+/// training text); named as before with
 /// " (cleaned)", and holding `settings`. Its prompts stay: they are what the page compares
 /// before and after training.
 pub fn clean_corpus(
@@ -43,8 +46,14 @@ pub fn clean_corpus(
     settings: &CleanSettings,
     mut progress: impl FnMut(Split, Progress) -> ControlFlow<()>,
 ) -> Result<CleanedCorpus, CleanError> {
-    let train = clean(&corpus.train, settings, |p| progress(Split::Train, p))?;
-    let validation = clean(&corpus.validation, settings, |p| progress(Split::Validation, p))?;
+    // The validation text after the training text, through the same steps: a held-out document
+    // that repeats a training one would make the validation loss look better than it is.
+    let split = |index| if index == 0 { Split::Train } else { Split::Validation };
+    let texts = [corpus.train.as_str(), corpus.validation.as_str()];
+    let [train, validation]: [Cleaned; 2] =
+        clean_in_turn(&texts, settings, |index, p| progress(split(index), p))?
+            .try_into()
+            .expect("one cleaned text for each given");
     for (text, split) in [(&train.text, "training"), (&validation.text, "validation")] {
         if text.trim().is_empty() {
             return Err(CleanError::NothingLeft(split));

@@ -124,11 +124,34 @@ const PROGRESS_EVERY: usize = 512;
 pub fn clean(
     text: &str,
     settings: &CleanSettings,
+    progress: impl FnMut(Progress) -> ControlFlow<()>,
+) -> Result<Cleaned, Cancelled> {
+    clean_with(text, &mut passes(settings), progress)
+}
+
+/// Cleans `texts` one after another through the same steps, which remember what they have
+/// seen: a later text's documents that repeat (or nearly repeat) an earlier text's are removed,
+/// so a held-out text keeps nothing the training text already has. `progress` hears which text.
+pub fn clean_in_turn(
+    texts: &[&str],
+    settings: &CleanSettings,
+    mut progress: impl FnMut(usize, Progress) -> ControlFlow<()>,
+) -> Result<Vec<Cleaned>, Cancelled> {
+    let mut passes = passes(settings);
+    let mut cleaned = Vec::with_capacity(texts.len());
+    for (index, text) in texts.iter().enumerate() {
+        cleaned.push(clean_with(text, &mut passes, |p| progress(index, p))?);
+    }
+    Ok(cleaned)
+}
+
+fn clean_with(
+    text: &str,
+    passes: &mut [(Step, Box<dyn Pass>)],
     mut progress: impl FnMut(Progress) -> ControlFlow<()>,
 ) -> Result<Cleaned, Cancelled> {
     let layout = Layout::of(text);
     let mut docs = documents(text);
-    let mut passes = passes(settings);
     let steps = passes.len();
     let mut report = Vec::with_capacity(steps);
     for (index, (step, pass)) in passes.iter_mut().enumerate() {
