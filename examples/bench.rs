@@ -61,11 +61,16 @@ fn main() {
 }
 
 /// Training FLOPs per token, as nanoGPT and the PaLM paper count them: 6 per weight (forward
-/// and backward matmuls; position embeddings excluded, the head included) plus attention's
+/// and backward matmuls; tables only looked up excluded, the head included) plus attention's
 /// 12 × layers × context × width.
 fn flops_per_token(model: &GptConfig) -> f64 {
-    let positions = if model.family == Family::Gpt2 { model.block_size * model.n_embd } else { 0 };
-    let weights = model.param_count() - positions;
+    // GPT-2 looks up its positions (its token table is also the head); a Llama looks up its
+    // token embedding (its head is a matrix of its own).
+    let lookups = match model.family {
+        Family::Gpt2 => model.block_size * model.n_embd,
+        Family::Llama => model.vocab_size * model.n_embd,
+    };
+    let weights = model.param_count() - lookups;
     (6 * weights + 12 * model.n_layer * model.block_size * model.n_embd) as f64
 }
 

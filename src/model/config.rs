@@ -114,8 +114,11 @@ impl GptConfig {
         }
     }
 
+    /// The same sizes in `family`; a GPT-2 has one key/value head per head, so it drops any
+    /// grouping.
     pub fn with_family(self, family: Family) -> Self {
-        Self { family, ..self }
+        let n_kv_head = if family == Family::Gpt2 { None } else { self.n_kv_head };
+        Self { family, n_kv_head, ..self }
     }
 
     pub fn with_n_kv_head(self, n_kv_head: usize) -> Self {

@@ -34,8 +34,11 @@ pub async fn run_job(job: Job, fetch: &impl Fetch, progress: &mut dyn FnMut(JobP
                 .map(|finished| JobOutput::Comparisons(finished.continue_value().unwrap_or_default()))
         }
         Job::Clean { corpus, settings } => {
+            let (train, validation) = (corpus.train.len() as f64, corpus.validation.len() as f64);
+            let train_share = train / (train + validation).max(1.0);
             let report = |split, at| {
-                progress(JobProgress::Working { done: clean_share(split, at), doing: cleaning(split, at) });
+                let done = clean_share(train_share, split, at);
+                progress(JobProgress::Working { done, doing: cleaning(split, at) });
                 ControlFlow::Continue(())
             };
             let cleaned = clean_corpus(&corpus, &settings, report);
@@ -45,14 +48,14 @@ pub async fn run_job(job: Job, fetch: &impl Fetch, progress: &mut dyn FnMut(JobP
     done.map_err(|e| e.to_string())
 }
 
-/// The share of a corpus's cleaning done: the training text is most of it (nine tenths, as the
-/// page holds out), each step an equal part of its text.
-fn clean_share(split: Split, at: Progress) -> f64 {
+/// The share of a corpus's cleaning done: each text its share of the bytes (`train_share` the
+/// training text's), each step an equal part of its text.
+fn clean_share(train_share: f64, split: Split, at: Progress) -> f64 {
     let within_step = at.docs_done as f64 / at.docs_total.max(1) as f64;
     let within_text = (at.step_number as f64 - 1.0 + within_step) / at.steps.max(1) as f64;
     match split {
-        Split::Train => 0.9 * within_text,
-        Split::Validation => 0.9 + 0.1 * within_text,
+        Split::Train => train_share * within_text,
+        Split::Validation => train_share + (1.0 - train_share) * within_text,
     }
 }
 

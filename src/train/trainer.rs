@@ -124,12 +124,12 @@ impl Trainer {
         self.model.valid()
     }
 
-    /// Tokens one step consumes.
     /// Tokens of the validation text: with its bytes, they turn a loss into bits per byte.
     pub fn validation_token_count(&self) -> usize {
         self.validation_tokens.len()
     }
 
+    /// Tokens one step consumes.
     pub fn tokens_per_step(&self) -> usize {
         self.config.batch_size * self.block_size
     }

@@ -25,15 +25,10 @@ pub fn ModelSettings(
         }
         preset.set(chosen);
     };
-    // A preset's sizes build either family; only GPT-2 has one key/value head per head.
+    // A preset's sizes build either family.
     let choose_family = move |ev| {
         let Some(family) = Family::from_name(&event_target_value(&ev)) else { return };
-        model.update(|m| {
-            m.family = family;
-            if family == Family::Gpt2 {
-                m.n_kv_head = None;
-            }
-        });
+        model.update(|m| *m = m.clone().with_family(family));
     };
     let is_llama = move || model.with(|m| m.family == Family::Llama);
     // Any size set by hand makes the model "custom"; so do the sizes of a loaded checkpoint.

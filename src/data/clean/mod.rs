@@ -239,20 +239,20 @@ trait Pass {
     fn apply(&mut self, doc: String, report: &mut StepReport) -> Option<String>;
 }
 
-type MakePass = fn(&CleanSettings) -> Box<dyn Pass>;
-
-/// The passes of the steps switched on, in order.
+/// The passes of the steps switched on, in order (`CleanSettings::steps`).
 fn passes(settings: &CleanSettings) -> Vec<(Step, Box<dyn Pass>)> {
     let s = settings;
-    let all: [(Step, bool, MakePass); 6] = [
-        (Step::Html, s.html.enabled, |_| Box::new(html::Extract::new())),
-        (Step::Language, s.language.enabled, |s| Box::new(language::Keep::new(&s.language))),
-        (Step::Dedup, s.dedup.enabled, |s| Box::new(dedup::Dedup::new(&s.dedup))),
-        (Step::NearDedup, s.near_dedup.enabled, |s| Box::new(near_dedup::NearDedup::new(&s.near_dedup))),
-        (Step::Quality, s.quality.enabled, |s| Box::new(quality::Filter::new(&s.quality))),
-        (Step::Pii, s.pii.enabled, |s| Box::new(pii::Mask::new(&s.pii))),
-    ];
-    all.into_iter().filter(|(_, on, _)| *on).map(|(step, _, make)| (step, make(settings))).collect()
+    let pass = |step| -> Box<dyn Pass> {
+        match step {
+            Step::Html => Box::new(html::Extract::new()),
+            Step::Language => Box::new(language::Keep::new(&s.language)),
+            Step::Dedup => Box::new(dedup::Dedup::new(&s.dedup)),
+            Step::NearDedup => Box::new(near_dedup::NearDedup::new(&s.near_dedup)),
+            Step::Quality => Box::new(quality::Filter::new(&s.quality)),
+            Step::Pii => Box::new(pii::Mask::new(&s.pii)),
+        }
+    };
+    s.steps().into_iter().map(|step| (step, pass(step))).collect()
 }
 
 fn run_pass(
