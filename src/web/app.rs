@@ -60,10 +60,10 @@ pub fn App() -> impl IntoView {
     // Settings and Train answer while the engine is still arriving: commands sent before the
     // training worker is ready wait for it (web/training.rs).
     let busy = Signal::derive(move || state.phase.get().busy());
-    let sized_model = Signal::derive(move || GptConfig {
-        vocab_size: tokenizer.with(Tokenizer::vocab_size),
-        ..model.get()
-    });
+    let preparing_or_busy = Signal::derive(move || busy.get() || loading_data.get());
+    // A Hugging Face tokenizer counts its vocabulary by building it: once per tokenizer.
+    let vocab_size = Memo::new(move |_| tokenizer.with(Tokenizer::vocab_size));
+    let sized_model = Memo::new(move |_| GptConfig { vocab_size: vocab_size.get(), ..model.get() });
     // The run that Train starts; the learning-rate finder and the planner try it first.
     let spec = move || RunSpec {
         model: sized_model.get_untracked(),
@@ -78,7 +78,6 @@ pub fn App() -> impl IntoView {
         saved_run.set(None);
         commands.send(Command::Train(Box::new(spec)));
     };
-    let vocab_size = Signal::derive(move || tokenizer.with(Tokenizer::vocab_size));
 
     view! {
         <Header state=state choice=choice />
@@ -93,22 +92,21 @@ pub fn App() -> impl IntoView {
                 <Step number=2 title="Tokenizer" about="How text becomes the numbers the model reads: one per byte, or word pieces learned from the data.">
                     <TokenizerPanel tokenizer=tokenizer corpus=corpus endpoints=endpoints n_embd=Signal::derive(move || model.with(|m| m.n_embd))
                         preparing=loading_data
-                        busy=Signal::derive(move || busy.get() || loading_data.get()) error=state.error />
+                        busy=preparing_or_busy error=state.error />
                 </Step>
                 <Step number=3 title="Model" about="How big the GPT is: more layers and width can learn more, and take longer per step.">
                     <ModelSettings model=model training=training vocab_size=vocab_size busy=busy initial=preset />
                 </Step>
                 <Step number=4 title="Train" about="Each step shows the model a batch of text and nudges every weight to predict the next token a little better.">
                     <TrainingSettings training=training busy=busy />
-                    <Controls state=state commands=commands train=train can_train=Signal::derive(move || !busy.get() && !loading_data.get()) />
+                    <Controls state=state commands=commands train=train can_train=Signal::derive(move || !preparing_or_busy.get()) />
                     <Stats state=state />
                     {move || state.error.get().map(|message| view! {
                         <p data-testid="error" class="error" role="alert">{message}</p>
                     })}
-                    <LrFinder state=state commands=commands training=training spec=spec
-                        busy=Signal::derive(move || busy.get() || loading_data.get()) />
+                    <LrFinder state=state commands=commands training=training spec=spec busy=preparing_or_busy />
                     <Planner state=state commands=commands model=sized_model training=training spec=spec
-                        busy=Signal::derive(move || busy.get() || loading_data.get()) />
+                        busy=preparing_or_busy />
                 </Step>
             </div>
             <div class="results">

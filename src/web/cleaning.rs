@@ -40,7 +40,7 @@ pub fn CleaningPanel(
             status.set("switch on a step first".into());
             return;
         }
-        let source = uncleaned(corpus.get_untracked(), loaded);
+        let source = corpus.with_untracked(|in_use| uncleaned(in_use, loaded));
         error.set(None);
         status.set(String::new());
         loading.set(true);
@@ -125,14 +125,14 @@ pub fn CleaningPanel(
 
 /// The text to clean: `in_use` itself if it is not cleaned (remembered in `loaded`), else the
 /// corpus it was cleaned from.
-fn uncleaned(in_use: Corpus, loaded: StoredValue<Option<Corpus>>) -> Corpus {
+fn uncleaned(in_use: &Corpus, loaded: StoredValue<Option<Corpus>>) -> Corpus {
     if in_use.cleaning.is_none() {
         loaded.set_value(Some(in_use.clone()));
-        return in_use;
+        return in_use.clone();
     }
     // A cleaned corpus restored from an earlier visit has no loaded text here: clean it as it is.
-    let cleaned_from = |raw: &Corpus| in_use.name.starts_with(raw.name.as_str());
-    loaded.get_value().filter(cleaned_from).unwrap_or(in_use)
+    let cleaned_from = |raw: &&Corpus| in_use.name.starts_with(raw.name.as_str());
+    loaded.with_value(|raw| raw.as_ref().filter(cleaned_from).cloned()).unwrap_or_else(|| in_use.clone())
 }
 
 /// A checkbox that switches a step on or off.

@@ -56,10 +56,11 @@ pub fn TokenizerComparison(
             .filter(|r| ticked.with_untracked(|keys| keys.contains(&r.key())))
             .collect();
         let labels: Vec<String> = recipes.iter().map(Recipe::label).collect();
-        let (text, validation) = corpus.with_untracked(|c| (c.train.clone(), c.validation.clone()));
+        let typed = sample.get_untracked();
+        let (text, sample) =
+            corpus.with_untracked(|c| (c.train.clone(), sample_sentence(&typed, &c.validation)));
         let characters = text.chars().count();
         let n_embd = n_embd.get_untracked();
-        let sample = sample_sentence(&sample.get_untracked(), &validation);
         let request = ComparisonRequest { recipes, text, sample, n_embd };
         error.set(None);
         progress.set(Some((0.0, "starting".into())));
