@@ -5,12 +5,13 @@ use burn::prelude::*;
 use super::effects::{Backend, Effects};
 use super::error::SessionError;
 use super::gpu;
-use super::protocol::{Command, Event, Phase};
+use super::protocol::{Command, Event, Phase, SplitText};
 use super::run::Run;
 use super::sampling::Generation;
 use super::trials::{Finding, ends_finding};
 use crate::checkpoint::CheckpointInfo;
 use crate::model::Gpt;
+use crate::tokenize::Tokenizer;
 
 /// The device, the run and the loaded model, and the rules that move them along.
 #[derive(Default)]
@@ -26,6 +27,8 @@ pub struct Session {
     pub(super) generation: Option<Generation>,
     /// A learning-rate range test, a step per `step`.
     pub(super) finding: Option<Finding>,
+    /// The tokenizer the page's token view shows.
+    token_view: Tokenizer,
 }
 
 impl Session {
@@ -99,6 +102,11 @@ impl Session {
             Command::FindLearningRate(spec) => self.find_learning_rate(*spec, fx).await?,
             Command::StopFindingLearningRate => self.stop_finding(fx),
             Command::MeasureSpeed(spec) => self.measure_speed(*spec, fx).await?,
+            Command::ShowTokenizer(tokenizer) => self.token_view = tokenizer,
+            Command::SplitTokens { text } => {
+                let pieces = self.token_view.pieces(&text).map_err(|e| e.to_string());
+                fx.post(Event::Tokens(SplitText { text, pieces }));
+            }
         }
         Ok(())
     }

@@ -23,6 +23,7 @@ mod gpu;
 pub mod history;
 #[cfg(feature = "engine")]
 mod inspect;
+#[cfg(feature = "engine")]
 mod jobs;
 #[cfg(feature = "engine")]
 mod machine;
@@ -44,6 +45,7 @@ pub use card::{SavedRunSummary, describe_saved_run, model_card, model_name};
 pub use effects::{Backend, Clock, Devices, Effects, Outbox, TrainingLock};
 #[cfg(feature = "engine")]
 pub use error::SessionError;
+#[cfg(feature = "engine")]
 pub use jobs::run_job;
 #[cfg(feature = "engine")]
 pub use machine::Session;

@@ -15,7 +15,7 @@ use crate::data::hub::Endpoints;
 use crate::data::take::{Amount, Progress, Source};
 use crate::model::GptConfig;
 use crate::sample::NextWord;
-use crate::tokenize::{Comparison, Recipe, Tokenizer};
+use crate::tokenize::{Comparison, Piece, Recipe, Tokenizer};
 use crate::train::{LrCurve, MeasuredSpeed, TrainConfig};
 
 /// Which device to train on, as the user (or `?backend=`) asked. Every run's first steps are
@@ -100,6 +100,14 @@ pub enum Command {
     StopFindingLearningRate,
     /// Times a few steps of the run the spec would start, for the time planner.
     MeasureSpeed(Box<RunSpec>),
+    /// The tokenizer the page's token view splits text with (a run uses its spec's own). The
+    /// page's interface has no `tokenizers` (see `tokenize`), so a Hugging Face tokenizer's
+    /// tokens come from here; sent once per tokenizer, not with every text.
+    ShowTokenizer(Tokenizer),
+    /// Splits `text` with the token view's tokenizer; `Event::Tokens` answers.
+    SplitTokens {
+        text: String,
+    },
 }
 
 /// Everything a new run needs.
@@ -155,6 +163,13 @@ impl Phase {
 pub struct Sample {
     pub prompt: String,
     pub text: String,
+}
+
+/// A text as the token view's tokenizer splits it, or why it could not.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SplitText {
+    pub text: String,
+    pub pieces: Result<Vec<Piece>, String>,
 }
 
 /// The answer to `Command::Attention`: plain numbers the page draws.
@@ -351,6 +366,8 @@ pub enum Event {
     Speed(MeasuredSpeed),
     /// A run has ended (done or stopped): its record, for the page's list of runs.
     RunEnded(Box<RunRecord>),
+    /// The answer to `Command::SplitTokens`.
+    Tokens(SplitText),
     Error {
         message: String,
     },

@@ -2,10 +2,11 @@
 //! tokenizers with few, long tokens; per byte of text, models over any tokenizers compare.
 
 use std::f64::consts::LN_2;
+#[cfg(feature = "engine")]
 use std::ops::ControlFlow;
 
-use super::chunks::encode_in_chunks;
-use super::{Tokenizer, TokenizerError};
+#[cfg(feature = "engine")]
+use super::{Tokenizer, TokenizerError, chunks::encode_in_chunks};
 
 /// bits/byte = loss (nats/token) × tokens / (bytes × ln 2): the text's total loss over its bytes, in bits.
 pub fn bits_per_byte(mean_loss_nats_per_token: f64, tokens: usize, bytes: usize) -> f64 {
@@ -13,6 +14,7 @@ pub fn bits_per_byte(mean_loss_nats_per_token: f64, tokens: usize, bytes: usize)
 }
 
 /// UTF-8 bytes of `text` per token `tokenizer` makes of it (1 for the byte tokenizer).
+#[cfg(feature = "engine")]
 pub fn bytes_per_token(tokenizer: &Tokenizer, text: &str) -> Result<f64, TokenizerError> {
     let mut tokens = 0;
     let never_stops = |_| ControlFlow::Continue(());

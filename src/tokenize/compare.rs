@@ -1,12 +1,14 @@
 //! Several tokenizers side by side on one text: how many tokens each makes, how many it cannot
 //! name, and what its vocabulary costs the model.
 
+#[cfg(feature = "engine")]
 use std::ops::ControlFlow;
 
 use serde::{Deserialize, Serialize};
 
-use super::chunks::encode_in_chunks;
-use super::{Piece, Tokenizer, TokenizerError};
+use super::Piece;
+#[cfg(feature = "engine")]
+use super::{Tokenizer, TokenizerError, chunks::encode_in_chunks};
 
 /// What one tokenizer makes of a text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -33,6 +35,7 @@ pub struct Comparison {
 
 /// Compares `tokenizers`, each with its name, on `text`, and shows how each cuts `sample`.
 /// `progress` hears the share of the work done and may stop it: then the result is `Break`.
+#[cfg(feature = "engine")]
 pub fn compare(
     tokenizers: &[(&str, &Tokenizer)],
     text: &str,
@@ -66,6 +69,7 @@ pub fn compare(
 }
 
 /// How often a tokenizer uses its ids on a text.
+#[cfg(feature = "engine")]
 struct Counts {
     tokens: usize,
     unknown: usize,
@@ -73,6 +77,7 @@ struct Counts {
     per_id: Vec<u32>,
 }
 
+#[cfg(feature = "engine")]
 impl Counts {
     /// Tokens whose id occurs once.
     fn rare(&self) -> usize {
@@ -80,6 +85,7 @@ impl Counts {
     }
 }
 
+#[cfg(feature = "engine")]
 fn count(
     tokenizer: &Tokenizer,
     text: &str,

@@ -1,12 +1,15 @@
 //! The tokenizer lab: tokenizers named by how they are made (a `Recipe`), made and compared on one
 //! text in one go, and the comparison table's columns with the text each cell shows.
 
+#[cfg(feature = "engine")]
 use std::ops::ControlFlow;
 
 use serde::{Deserialize, Serialize};
 
-use super::compare::{Comparison, compare};
-use super::{HfTokenizer, Tokenizer, TokenizerError};
+use super::HfTokenizer;
+use super::compare::Comparison;
+#[cfg(feature = "engine")]
+use super::{Tokenizer, TokenizerError, compare::compare};
 
 /// The word vocabulary the comparison trains: big enough for a small text's every word, small
 /// enough that tens of megabytes of text leave words out, which is word-level's problem to show.
@@ -54,6 +57,7 @@ impl Recipe {
     }
 
     /// Makes the tokenizer, training it on `text` where it needs training.
+    #[cfg(feature = "engine")]
     pub fn make(&self, text: &str) -> Result<Tokenizer, TokenizerError> {
         match self {
             Recipe::Bytes => Ok(Tokenizer::Bytes),
@@ -64,6 +68,7 @@ impl Recipe {
         }
     }
 
+    #[cfg(feature = "engine")]
     fn trains(&self) -> bool {
         !matches!(self, Recipe::Bytes | Recipe::Pretrained(_))
     }
@@ -89,6 +94,7 @@ pub fn sample_sentence(typed: &str, validation: &str) -> String {
 
 /// Makes each of `recipes` from `text` and compares them on it (see `compare`), each row named
 /// by its recipe's key. `progress` hears the share done and what is being done, and may stop it.
+#[cfg(feature = "engine")]
 pub fn compare_recipes(
     recipes: &[Recipe],
     text: &str,

@@ -2,14 +2,21 @@
 //! training text, `[UNK]` for the rest. Both are `tokenizers` WordLevel models, so they save in
 //! the checkpoint and export as a `tokenizer.json` like the BPE.
 
-use tokenizers::decoders::fuse::Fuse;
-use tokenizers::models::TrainerWrapper;
-use tokenizers::models::wordlevel::{WordLevel, WordLevelTrainerBuilder};
-use tokenizers::pre_tokenizers::split::{Split, SplitPattern};
-use tokenizers::{AddedToken, SplitDelimiterBehavior};
+#[cfg(feature = "engine")]
+use tokenizers::{
+    AddedToken, SplitDelimiterBehavior,
+    decoders::fuse::Fuse,
+    models::TrainerWrapper,
+    models::wordlevel::{WordLevel, WordLevelTrainerBuilder},
+    pre_tokenizers::split::{Split, SplitPattern},
+};
 
-use super::TokenizerError;
-use super::huggingface::{HfTokenizer, MAX_BPE_VOCAB, failed};
+use super::huggingface::MAX_BPE_VOCAB;
+#[cfg(feature = "engine")]
+use super::{
+    TokenizerError,
+    huggingface::{HfTokenizer, failed},
+};
 
 /// The token for a word or character the training text did not have.
 pub const UNKNOWN_TOKEN: &str = "[UNK]";
@@ -24,28 +31,33 @@ pub const MAX_WORD_VOCAB: usize = MAX_BPE_VOCAB;
 /// merges within, so text of known words decodes to itself, spaces and line ends included; an
 /// unknown word decodes to `[UNK]` without its space. " the" and "the" (at a line start) are two
 /// words.
+#[cfg(feature = "engine")]
 const WORD_PATTERN: &str = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
 /// Any one character, line ends included.
+#[cfg(feature = "engine")]
 const CHARACTER_PATTERN: &str = r"(?s).";
 
 /// A tokenizer of the `max_vocab - 1` most frequent words of `text` and `[UNK]`.
+#[cfg(feature = "engine")]
 pub(super) fn train_words(text: &str, max_vocab: usize) -> Result<HfTokenizer, TokenizerError> {
     if !(MIN_WORD_VOCAB..=MAX_WORD_VOCAB).contains(&max_vocab) {
         return Err(TokenizerError::WordVocabSize(max_vocab));
     }
     let tokenizer = train_word_level(text, WORD_PATTERN, max_vocab)?;
-    Ok(HfTokenizer::trained("words trained here", tokenizer))
+    HfTokenizer::trained("words trained here", tokenizer)
 }
 
 /// A tokenizer of every character of `text` and `[UNK]`; past `MAX_WORD_VOCAB` tokens the rarest
 /// characters are left out, as a CJK text could otherwise need tens of thousands.
+#[cfg(feature = "engine")]
 pub(super) fn train_chars(text: &str) -> Result<HfTokenizer, TokenizerError> {
     let tokenizer = train_word_level(text, CHARACTER_PATTERN, MAX_WORD_VOCAB)?;
-    Ok(HfTokenizer::trained("characters of the data", tokenizer))
+    HfTokenizer::trained("characters of the data", tokenizer)
 }
 
 /// A WordLevel tokenizer over the pieces `pattern` cuts, keeping the `vocab_size - 1` most frequent
 /// (ties in byte order) after `[UNK]`, which has id 0; its decoder joins the pieces.
+#[cfg(feature = "engine")]
 fn train_word_level(
     text: &str,
     pattern: &str,

@@ -92,7 +92,7 @@ pub fn App() -> impl IntoView {
                 <Step number=2 title="Tokenizer" about="How text becomes the numbers the model reads: one per byte, or word pieces learned from the data.">
                     <TokenizerPanel tokenizer=tokenizer corpus=corpus endpoints=endpoints n_embd=Signal::derive(move || model.with(|m| m.n_embd))
                         preparing=loading_data
-                        busy=preparing_or_busy error=state.error />
+                        busy=preparing_or_busy state=state commands=commands />
                 </Step>
                 <Step number=3 title="Model" about="How big the GPT is: more layers and width can learn more, and take longer per step.">
                     <ModelSettings model=model training=training vocab_size=vocab_size busy=busy initial=preset />

@@ -9,10 +9,6 @@ use crate::data::Corpus;
 use crate::format;
 use crate::tokenize::Tokenizer;
 
-/// Encoding runs at a few MB/s in the page: a larger text is counted in a worker, so the page
-/// never stalls on it.
-const COUNT_IN_PAGE_BYTES: usize = 100_000;
-
 #[component]
 pub fn DataSummary(corpus: RwSignal<Corpus>, tokenizer: RwSignal<Tokenizer>) -> impl IntoView {
     // The training text's token count: `None` while it is counted, so the summary never shows a
@@ -35,11 +31,14 @@ pub fn DataSummary(corpus: RwSignal<Corpus>, tokenizer: RwSignal<Tokenizer>) -> 
     view! { <p data-testid="dataset-summary" class="summary">{move || summary(corpus, train_tokens.get())}</p> }
 }
 
+/// The byte tokenizer's count is the text's length; a Hugging Face tokenizer counts in a job
+/// worker (the page's interface has no `tokenizers`, and a large text takes seconds).
 async fn count_tokens(tokenizer: &Tokenizer, text: &str) -> Result<usize, String> {
-    if text.len() <= COUNT_IN_PAGE_BYTES {
-        tokenizer.encode(text).map(|ids| ids.len()).map_err(|e| e.to_string())
-    } else {
-        job_worker::count_tokens(tokenizer, text).await.map_err(|e| e.to_string())
+    match tokenizer {
+        Tokenizer::Bytes => Ok(text.len()),
+        Tokenizer::HuggingFace(_) => {
+            job_worker::count_tokens(tokenizer, text).await.map_err(|e| e.to_string())
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use crate::data::arithmetic::Accuracy;
 use crate::model::GptConfig;
 use crate::sample::NextWord;
 use crate::session::history::RunRecord;
-use crate::session::protocol::{AttentionView, DeviceInfo, Event, GpuReport, Phase, Sample};
+use crate::session::protocol::{AttentionView, DeviceInfo, Event, GpuReport, Phase, Sample, SplitText};
 use crate::tokenize::Tokenizer;
 use crate::train::{LrCurve, MeasuredSpeed};
 
@@ -72,6 +72,8 @@ pub struct RunState {
     pub error: RwSignal<Option<String>>,
     /// The record of the run that ended last, for the list of runs.
     pub ended: RwSignal<Option<RunRecord>>,
+    /// The token view's last answer from the engine: a text and its tokens.
+    pub tokens: RwSignal<Option<SplitText>>,
 }
 
 impl RunState {
@@ -103,6 +105,7 @@ impl RunState {
             attention: RwSignal::new(None),
             error: RwSignal::new(None),
             ended: RwSignal::new(None),
+            tokens: RwSignal::new(None),
         }
     }
 
@@ -179,6 +182,7 @@ impl RunState {
             Event::Words { words, .. } => self.words.set(words),
             Event::Attention(view) => self.attention.set(Some(*view)),
             Event::RunEnded(record) => self.ended.set(Some(*record)),
+            Event::Tokens(split) => self.tokens.set(Some(split)),
             Event::Error { message } => self.error.set(Some(message)),
         }
     }

@@ -8,12 +8,16 @@ use leptos::task::spawn_local;
 use super::cancel::Canceller;
 use super::fetch::BrowserFetch;
 use super::job_worker::{self, JobError, JobHandle};
+use super::run::RunState;
 use super::tokenizer_comparison::TokenizerComparison;
+use super::training::Commands;
 use crate::data::Corpus;
 use crate::data::hub::{Endpoints, HubError};
 use crate::data::models::{ModelError, pretrained_tokenizer};
+use crate::session::protocol::{Command, SplitText};
 use crate::tokenize::{
     HfTokenizer, MAX_BPE_VOCAB, MAX_WORD_VOCAB, MIN_BPE_VOCAB, MIN_WORD_VOCAB, Piece, Recipe, Tokenizer,
+    byte_pieces,
 };
 
 const DEFAULT_VOCAB: usize = 512;
@@ -77,8 +81,10 @@ pub fn TokenizerPanel(
     /// True while a tokenizer is fetched or trained (or data downloaded); the page does not train.
     preparing: RwSignal<bool>,
     #[prop(into)] busy: Signal<bool>,
-    error: RwSignal<Option<String>>,
+    state: RunState,
+    commands: Commands,
 ) -> impl IntoView {
+    let error = state.error;
     let kind = RwSignal::new(Kind::Bytes);
     let vocab_size = RwSignal::new(DEFAULT_VOCAB);
     let model_id = RwSignal::new("gpt2".to_string());
@@ -167,32 +173,56 @@ pub fn TokenizerPanel(
             <button data-testid="tokenizer-cancel" prop:disabled=move || !cancel.active()
                 on:click=move |_| cancel.cancel()>"Cancel"</button>
             <span class="in-use" data-testid="tokenizer-in-use">{move || tokenizer.with(Tokenizer::describe)}</span>
-            <TokenView tokenizer=tokenizer text=sample />
+            <TokenView tokenizer=tokenizer text=sample state=state commands=commands />
             <TokenizerComparison corpus=corpus hub=hub sample=sample n_embd=n_embd preparing=preparing error=error />
         </section>
     }
 }
 
-/// Text in, tokens out: one coloured chip per token, carrying its id.
+/// Text in, tokens out: one coloured chip per token, carrying its id. The byte tokenizer splits
+/// here; a Hugging Face tokenizer's tokens come from the engine (`Command::SplitTokens`), and
+/// the chips show its last answer, whose text is the view's `data-text`.
 #[component]
-fn TokenView(tokenizer: RwSignal<Tokenizer>, text: RwSignal<String>) -> impl IntoView {
-    let pieces = move || text.with(|text| tokenizer.with(|t| t.pieces(text)));
-    let summary = move || match pieces() {
-        Ok(pieces) if !pieces.is_empty() => format!(
-            "{} tokens, {:.2} bytes per token",
-            pieces.len(),
-            text.with(String::len) as f64 / pieces.len() as f64
-        ),
-        Ok(_) => String::new(),
-        Err(e) => e.to_string(),
+fn TokenView(
+    tokenizer: RwSignal<Tokenizer>,
+    text: RwSignal<String>,
+    state: RunState,
+    commands: Commands,
+) -> impl IntoView {
+    let given = StoredValue::new(Tokenizer::Bytes); // the engine's tokenizer for the view
+    Effect::new(move || {
+        let text = text.get();
+        tokenizer.with(|tokenizer| {
+            if *tokenizer == Tokenizer::Bytes {
+                return;
+            }
+            if given.with_value(|given| given != tokenizer) {
+                given.set_value(tokenizer.clone());
+                state.tokens.set(None); // the last answer was another tokenizer's
+                commands.send(Command::ShowTokenizer(tokenizer.clone()));
+            }
+            commands.send(Command::SplitTokens { text });
+        })
+    });
+    let answer = move || match tokenizer.with(|t| *t == Tokenizer::Bytes) {
+        true => Some(text.with(|text| SplitText { text: text.clone(), pieces: Ok(byte_pieces(text)) })),
+        false => state.tokens.get(),
+    };
+    let summary = move || match answer() {
+        None => "splitting…".to_string(),
+        Some(SplitText { text, pieces: Ok(pieces) }) if !pieces.is_empty() => {
+            format!("{} tokens, {:.2} bytes per token", pieces.len(), text.len() as f64 / pieces.len() as f64)
+        }
+        Some(SplitText { pieces: Ok(_), .. }) => String::new(),
+        Some(SplitText { pieces: Err(e), .. }) => e,
     };
     view! {
         <div class="token-view">
             <input data-testid="token-view-input" type="text" aria-label="text to split into tokens" prop:value=move || text.get()
                 on:input=move |ev| text.set(event_target_value(&ev)) />
             <span class="token-count">{summary}</span>
-            <div data-testid="token-view" class="chips">
-                {move || token_chips(pieces().unwrap_or_default())}
+            <div data-testid="token-view" class="chips" data-text=move || answer().map(|split| split.text)>
+                {move || token_chips(answer().and_then(|split| split.pieces.ok()).unwrap_or_default())}
             </div>
         </div>
     }

@@ -115,6 +115,16 @@ function reportShaderErrors() {
 
 export const byTestId = (page, id) => page.locator(`[data-testid="${id}"]`);
 
+/** Types `text` into the token view and waits until its chips are of that text: a trained or
+ * Hub tokenizer's tokens come from the engine. */
+export async function splitInTokenView(page, text) {
+  await byTestId(page, 'token-view-input').fill(text);
+  await page.waitForFunction(
+    (text) => document.querySelector('[data-testid="token-view"]')?.dataset.text === text,
+    text, { timeout: 60_000 },
+  );
+}
+
 /** The texts of the samples in a column (`before-samples` or `after-samples`). */
 export async function samples(page, column) {
   return byTestId(page, column).locator('[data-testid="sample"]').allTextContents();

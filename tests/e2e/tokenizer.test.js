@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pageAndBrowser, openPage, byTestId, samples, parseSafetensors, pageWithMadeUpText } from './harness.js';
+import { pageAndBrowser, openPage, byTestId, samples, parseSafetensors, pageWithMadeUpText, splitInTokenView } from './harness.js';
 import { startHubServer } from './hub-server.js';
 
 const MINUTE = 60_000;
@@ -28,7 +28,7 @@ test('a BPE trained in the page splits text into fewer tokens, trains a model an
   await byTestId(page, 'backend').filter({ hasText: 'CPU' }).waitFor({ timeout: MINUTE });
 
   // Bytes: one chip per byte, ids are the bytes.
-  await byTestId(page, 'token-view-input').fill(SENTENCE);
+  await splitInTokenView(page, SENTENCE);
   assert.deepEqual(await chipIds(page), [...Buffer.from(SENTENCE)]);
 
   await byTestId(page, 'tokenizer-kind').selectOption('bpe');
@@ -37,6 +37,7 @@ test('a BPE trained in the page splits text into fewer tokens, trains a model an
   await byTestId(page, 'tokenizer-in-use').filter({ hasText: 'BPE' }).waitFor({ timeout: MINUTE });
   const vocab = Number((await byTestId(page, 'tokenizer-in-use').textContent()).match(/(\d+) tokens/)[1]);
   assert.ok(vocab > 256 && vocab <= 400, `vocabulary of ${vocab}`);
+  await splitInTokenView(page, SENTENCE);
   const ids = await chipIds(page);
   assert.ok(ids.length < SENTENCE.length / 2, `${ids.length} BPE tokens for ${SENTENCE.length} bytes`);
   assert.ok(ids.every((id) => id < vocab));
@@ -93,7 +94,7 @@ test('a pretrained tokenizer.json by Hub model id; a model without one, or with 
   await byTestId(page, 'tokenizer-in-use').filter({ hasText: 'tokenizer.json of gptlab/tiny-gpt2 (261 tokens)' })
     .waitFor({ timeout: MINUTE });
   assert.ok(hub.requests.some((r) => r.path === '/hub/gptlab/tiny-gpt2/resolve/main/tokenizer.json'));
-  await byTestId(page, 'token-view-input').fill('a the');
+  await splitInTokenView(page, 'a the');
   assert.equal((await chipIds(page)).length, 2, 'its merges apply: "a" and " the"');
 
   await byTestId(page, 'tokenizer-model-id').fill('gptlab/garbled');

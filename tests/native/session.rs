@@ -474,3 +474,29 @@ fn the_job_worker_takes_a_corpus_and_reports_its_progress() {
     assert_eq!(corpus.rows, 60);
     assert!(matches!(reports.last(), Some(JobProgress::Download(p)) if p.rows == 60), "{reports:?}");
 }
+
+#[test]
+fn the_token_view_splits_with_the_tokenizer_the_page_last_showed() {
+    use gptlab::session::protocol::SplitText;
+    use gptlab::tokenize::{Piece, Tokenizer};
+    let mut world = World::default();
+    let mut session = new_session(&mut world);
+    let split = |session: &mut _, world: &mut World, text: &str| {
+        send(session, world, Command::SplitTokens { text: text.into() });
+        match world.take_events().pop() {
+            Some(Event::Tokens(SplitText { text: answered, pieces })) if answered == text => pieces.unwrap(),
+            other => panic!("no tokens for {text:?}: {other:?}"),
+        }
+    };
+    let texts = |pieces: Vec<Piece>| pieces.into_iter().map(|p| p.text).collect::<Vec<_>>();
+    world.take_events();
+    assert_eq!(texts(split(&mut session, &mut world, "two")), ["t", "w", "o"], "bytes until told");
+    let words = Tokenizer::train_words("two plus three\nthree plus two\n", 100).unwrap();
+    send(&mut session, &mut world, Command::ShowTokenizer(words));
+    assert_eq!(texts(split(&mut session, &mut world, "two plus")), ["two", " plus"]);
+    assert_eq!(
+        texts(split(&mut session, &mut world, "three")),
+        ["three"],
+        "the tokenizer stays for later texts"
+    );
+}

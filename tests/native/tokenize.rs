@@ -75,7 +75,14 @@ fn a_gpt2_style_tokenizer_json_loads_and_applies_its_merges() {
 
 #[test]
 fn a_tokenizer_json_that_does_not_parse_is_an_error() {
-    for json in [&b"{ not json"[..], br#"{"model": {"type": "NoSuchModel"}}"#] {
+    let unreadable: [&[u8]; 4] = [
+        b"{ not json",
+        br#"{"model": {"type": "NoSuchModel"}}"#,
+        br#"{"model": {"type": "BPE", "vocab": {}}}"#,
+        // Its vocabulary reads, but `tokenizers` knows no such model: the engine refuses it.
+        br#"{"model": {"type": "NoSuchModel", "vocab": {"a": 0}}}"#,
+    ];
+    for json in unreadable {
         assert!(matches!(Tokenizer::from_json(json, "bad"), Err(TokenizerError::Unparsable(_))));
     }
 }
@@ -299,4 +306,61 @@ fn a_character_tokenizer_keeps_the_most_frequent_characters_up_to_the_cap() {
     let chars = Tokenizer::train_chars(&(rare + "aa")).unwrap();
     assert_eq!(chars.vocab_size(), MAX_WORD_VOCAB);
     assert!(chars.token_id("a").is_some(), "the one character seen twice stays");
+}
+
+/// The tokenizers of these tests and the fixtures', each as `tokenizers` writes it.
+fn tokenizer_jsons() -> Vec<String> {
+    use tokenizers::AddedToken;
+    use tokenizers::models::unigram::Unigram;
+    let mut unigram = tokenizers::Tokenizer::new(
+        Unigram::from(vec![("<unk>".into(), 0.0), ("a".into(), -1.5), ("b".into(), -2.25)], Some(0), false)
+            .unwrap(),
+    );
+    // One added token the model has, one it lacks.
+    unigram
+        .add_special_tokens([AddedToken::from("a", true), AddedToken::from("<|endoftext|>", true)])
+        .unwrap();
+    let made = [
+        bpe(300),
+        Tokenizer::train_words(TWO_LINES, 100).unwrap(),
+        Tokenizer::train_chars(TWO_LINES).unwrap(),
+        tokenizer_with_a_gap(),
+        Tokenizer::Bytes,
+    ];
+    let fixtures = [
+        include_str!("../fixtures/tokenizer-gpt2-style.json"),
+        include_str!("../fixtures/hf/hub/gptlab/tiny-gpt2/resolve/main/tokenizer.json"),
+    ];
+    made.iter()
+        .map(|t| t.to_hf_json().unwrap())
+        .chain(fixtures.map(String::from))
+        .chain([unigram.to_string(false).unwrap()])
+        .collect()
+}
+
+#[test]
+fn the_vocabulary_read_from_the_json_is_what_tokenizers_counts() {
+    // The page's interface counts tokens from the JSON alone, without `tokenizers`.
+    for json in tokenizer_jsons() {
+        let ours = Tokenizer::from_json(json.as_bytes(), "counted").unwrap();
+        let theirs = tokenizers::Tokenizer::from_bytes(json.as_bytes()).unwrap();
+        let largest_id = theirs.get_vocab(true).into_values().max().unwrap() as usize;
+        assert_eq!(ours.vocab_size(), largest_id + 1);
+        let Tokenizer::HuggingFace(hf) = &ours else {
+            panic!("a tokenizer.json makes a Hugging Face tokenizer")
+        };
+        assert_eq!(hf.token_count(), theirs.get_vocab_size(true));
+    }
+}
+
+#[test]
+fn a_tokenizer_travels_as_json_and_encodes_the_same_after() {
+    for json in tokenizer_jsons() {
+        let tokenizer = Tokenizer::from_json(json.as_bytes(), "sent").unwrap();
+        let sent = serde_json::to_string(&tokenizer).unwrap();
+        let received: Tokenizer = serde_json::from_str(&sent).unwrap();
+        assert_eq!(received, tokenizer);
+        assert_eq!(received.vocab_size(), tokenizer.vocab_size());
+        assert_eq!(received.encode(TWO_LINES).unwrap(), tokenizer.encode(TWO_LINES).unwrap());
+    }
 }

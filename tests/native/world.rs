@@ -280,6 +280,7 @@ pub fn outline(event: &Event) -> String {
         }
         Event::Speed(_) => "Speed".into(),
         Event::RunEnded(record) => format!("RunEnded@{}", record.steps),
+        Event::Tokens(split) => format!("Tokens({:?})", split.text),
         Event::Error { .. } => "Error".into(),
     }
 }
