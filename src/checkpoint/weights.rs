@@ -13,7 +13,7 @@ use super::{
     CheckpointError, CheckpointInfo, FORMAT_VERSION, KEY_MODEL, KEY_TOKENIZER, KEY_TRAINING, KEY_VERSION,
     check_file_backs, check_tokenizer_fits, read_info,
 };
-use crate::model::Gpt;
+use crate::model::{Gpt, read_floats};
 use crate::train::{Moments, moments};
 
 /// Steps the saved optimizer moments have seen.
@@ -71,9 +71,7 @@ pub(super) async fn write_safetensors(
 ) -> Result<Vec<u8>, CheckpointError> {
     let mut bytes = Vec::with_capacity(tensors.len());
     for (name, shape, tensor) in tensors {
-        let data = tensor.into_data_async().await;
-        let data = data.map_err(|e| CheckpointError::ReadBack(format!("{e:?}")))?;
-        let values = data.try_to_vec::<f32>().map_err(|e| CheckpointError::ReadBack(format!("{e:?}")))?;
+        let values = read_floats(tensor).await.map_err(CheckpointError::ReadBack)?;
         bytes.push((name, shape, values.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>()));
     }
     let views = bytes.iter().map(|(name, shape, bytes)| {

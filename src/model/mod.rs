@@ -21,6 +21,8 @@ mod norm;
 #[cfg(feature = "engine")]
 mod path;
 #[cfg(feature = "engine")]
+mod read_back;
+#[cfg(feature = "engine")]
 mod rotary;
 
 #[cfg(feature = "engine")]
@@ -36,5 +38,7 @@ pub use mlp::{Mlp, gelu_tanh};
 pub use norm::{Norm, RMS_NORM_EPSILON};
 #[cfg(feature = "engine")]
 pub use path::ParamPath;
+#[cfg(feature = "engine")]
+pub use read_back::read_floats;
 #[cfg(feature = "engine")]
 pub use rotary::{ROPE_THETA, Rotary};

@@ -3,7 +3,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use super::{SampleConfig, SampleError, pick};
-use crate::model::{Gpt, KvCache};
+use crate::model::{Gpt, KvCache, read_floats};
 
 /// Draws a continuation one token at a time, so a caller can show each as it comes.
 pub struct Generator {
@@ -112,11 +112,5 @@ pub fn token_row(tokens: &[u32], device: &Device) -> Tensor<2, Int> {
 /// Reads back the logits of the last position only: `[1, seq, vocab]` -> `vocab` floats.
 async fn read_last(logits: Tensor<3>) -> Result<Vec<f32>, SampleError> {
     let [_, t, vocab] = logits.dims();
-    read_floats(logits.narrow(1, t - 1, 1).reshape([vocab])).await
-}
-
-/// A tensor's values, read back without blocking (the browser allows no other way).
-pub async fn read_floats<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, SampleError> {
-    let data = tensor.into_data_async().await.map_err(|e| SampleError::ReadBack(format!("{e:?}")))?;
-    data.try_to_vec::<f32>().map_err(|e| SampleError::ReadBack(format!("{e:?}")))
+    read_floats(logits.narrow(1, t - 1, 1).reshape([vocab])).await.map_err(SampleError::ReadBack)
 }

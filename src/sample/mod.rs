@@ -10,9 +10,7 @@ mod words;
 
 pub use distribution::{distribution, pick, softmax};
 #[cfg(feature = "engine")]
-pub use generator::{
-    Generator, check_prompt, device_of, generate, next_token_logits, read_floats, token_row,
-};
+pub use generator::{Generator, check_prompt, device_of, generate, next_token_logits, token_row};
 pub use words::{NextWord, WordSearch, next_words};
 
 /// How to draw a continuation. The same settings, model and prompt always give the same text.

@@ -6,8 +6,8 @@ use burn::prelude::*;
 use super::effects::Effects;
 use super::protocol::{AttentionMaps, AttentionView, Event, LineLosses};
 use super::{Session, SessionError};
-use crate::model::Gpt;
-use crate::sample::{check_prompt, device_of, read_floats, token_row};
+use crate::model::{Gpt, read_floats};
+use crate::sample::{check_prompt, device_of, token_row};
 use crate::tokenize::Tokenizer;
 
 /// The most tokens a map shows: a `t x t` grid per head stays readable.
@@ -45,7 +45,7 @@ async fn attention_maps(model: &Gpt, ids: &[u32]) -> Result<AttentionMaps, Sessi
     let maps = model.attention_maps(token_row(ids, &device_of(model))); // n_layer x [1, nh, t, t]
     let [_, n_head, seq, _] = maps[0].dims();
     let n_layer = maps.len();
-    let weights = read_floats(Tensor::cat(maps, 0)).await?; // [n_layer, nh, t, t]
+    let weights = read_floats(Tensor::cat(maps, 0)).await.map_err(SessionError::LostDevice)?; // [n_layer, nh, t, t]
     Ok(AttentionMaps { n_layer, n_head, seq, weights })
 }
 
@@ -66,7 +66,9 @@ async fn line_losses(
         return Ok(None);
     }
     check_prompt(model, &ids)?;
-    let losses = read_floats(model.token_losses(token_row(&ids, &device_of(model)))).await?; // [t - 1]
+    let losses = read_floats(model.token_losses(token_row(&ids, &device_of(model))))
+        .await
+        .map_err(SessionError::LostDevice)?; // [t - 1]
     let text = |id: u32| tokenizer.decode(&[id]);
     let tokens = ids[1..].iter().zip(losses).map(|(&id, loss)| (text(id), loss)).collect();
     Ok(Some(LineLosses { first: text(ids[0]), tokens }))

@@ -2,8 +2,6 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use burn::prelude::*;
-
 use super::effects::Effects;
 use super::protocol::{Event, Phase, RunSpec};
 use super::run::{PROGRESS_EVERY_MS, Run};
@@ -11,7 +9,7 @@ use super::trials::RunStart;
 use super::{Session, SessionError, card};
 use crate::checkpoint::{self, History, RunIdentity};
 use crate::data::Corpus;
-use crate::model::GptConfig;
+use crate::model::{GptConfig, read_floats};
 use crate::train::{StepShape, TrainConfig, Trainer, check_buffer_limit};
 
 impl Session {
@@ -154,7 +152,7 @@ impl Session {
     pub(super) async fn read_losses(&mut self, report: bool, fx: &mut impl Effects) -> bool {
         let Some(run) = self.run.as_mut() else { return true };
         let Some((steps, values)) = run.unread.take() else { return true };
-        let values = match read_floats(values, 2 * steps.len()).await {
+        let values = match read_floats(values).await {
             Ok(values) => values,
             Err(reason) => {
                 self.lost_device(reason, fx).await;
@@ -199,7 +197,7 @@ impl Session {
     /// evaluation keeps only weights that evaluate to a number.
     async fn evaluate(&mut self, step: usize, fx: &mut impl Effects) -> bool {
         let Some(run) = self.run.as_mut() else { return false };
-        match read_floats(run.trainer.validation_loss(), 1).await.map(|values| values[0]) {
+        match read_floats(run.trainer.validation_loss()).await.map(|values| values[0]) {
             Ok(loss) if loss.is_finite() => {
                 run.history.validation.push((step, loss));
                 fx.post(Event::Validation { step, loss });
@@ -278,22 +276,4 @@ fn new_identity(corpus: &Corpus, now_ms: f64) -> RunIdentity {
     let corpus_hash = corpus.hash();
     let seed = format!("{corpus_hash} {now_ms} {}", RUNS.fetch_add(1, Ordering::Relaxed));
     RunIdentity { id: format!("{:016x}", xxhash_rust::xxh3::xxh3_64(seed.as_bytes())), corpus_hash }
-}
-
-/// The `count` values of `tensor`, read back from the device; why not, when they do not come.
-pub(super) async fn read_floats(tensor: Tensor<1>, count: usize) -> Result<Vec<f32>, String> {
-    let data = tensor.into_data_async().await.map_err(|e| innermost_cause(&e.to_string()))?;
-    let values = data.try_to_vec::<f32>().map_err(|e| format!("{e:?}"))?;
-    if values.len() != count {
-        return Err(format!("{} values where {count} were expected", values.len()));
-    }
-    Ok(values)
-}
-
-/// The last cause in burn's account of a failed execution ("An error happened during
-/// execution / Caused by: … / Backtrace: …"): what went wrong, in one line.
-fn innermost_cause(account: &str) -> String {
-    let noise = ["An error happened during execution", "Caused by:", "Backtrace:", "No backtrace available"];
-    let mut causes = account.lines().map(str::trim).rev();
-    causes.find(|line| !line.is_empty() && !noise.contains(line)).unwrap_or(account).to_string()
 }

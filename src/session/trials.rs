@@ -6,11 +6,10 @@
 use super::effects::Effects;
 use super::protocol::{Command, Event, Phase, RunSpec};
 use super::run::PROGRESS_EVERY_MS;
-use super::training::read_floats;
 use super::{Session, SessionError};
 use crate::checkpoint::{self, CheckpointInfo};
 use crate::data::Corpus;
-use crate::model::Gpt;
+use crate::model::{Gpt, read_floats};
 use crate::tokenize::Tokenizer;
 use crate::train::{self, LrCurve, LrFinder, LrRange, MeasuredSpeed, StepShape, TrainError, Trainer};
 
@@ -95,7 +94,7 @@ impl Session {
         let Some((learning_rate, loss)) = finding.finder.step(&finding.trainer) else {
             return self.stop_finding(fx);
         };
-        let loss = match read_floats(loss, 1).await {
+        let loss = match read_floats(loss).await {
             Ok(values) => values[0],
             Err(reason) => {
                 fx.post(Event::Error { message: SessionError::LostDevice(reason).to_string() });

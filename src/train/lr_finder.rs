@@ -8,7 +8,7 @@ use burn::prelude::*;
 use super::optimizer::ModelOptimizer;
 use super::trainer::step_seed;
 use super::{LrCurve, LrRange, Trainer};
-use crate::model::Gpt;
+use crate::model::{Gpt, read_floats};
 
 pub struct LrFinder {
     /// The copy that trains, on the trainer's autodiff device.
@@ -47,8 +47,7 @@ pub async fn find_learning_rate(trainer: &Trainer, range: LrRange) -> Result<LrC
     let mut finder = LrFinder::new(trainer, range);
     let mut curve = LrCurve::default();
     while let Some((learning_rate, loss)) = finder.step(trainer) {
-        let data = loss.into_data_async().await.map_err(|e| format!("{e:?}"))?;
-        let loss = data.try_to_vec::<f32>().map_err(|e| format!("{e:?}"))?[0];
+        let loss = read_floats(loss).await?[0];
         if !curve.record(learning_rate, loss) {
             break;
         }

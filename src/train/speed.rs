@@ -5,6 +5,7 @@ use burn::prelude::*;
 
 use super::StepShape;
 use super::warm_up::scratch_trainer;
+use crate::model::read_floats;
 
 /// Steps timed, after one untimed step that builds the kernels and the optimizer's moments.
 pub const TIMED_STEPS: usize = 3;
@@ -16,15 +17,14 @@ pub async fn tokens_per_second(
     now_ms: impl Fn() -> f64,
 ) -> Result<f64, String> {
     let mut trainer = scratch_trainer(device, shape, TIMED_STEPS + 1)?;
-    let read = |loss: Tensor<1>| async move { loss.into_data_async().await.map_err(|e| format!("{e:?}")) };
-    read(trainer.step().loss).await?;
+    read_floats(trainer.step().loss).await?;
     let started = now_ms();
     let mut last = None;
     for _ in 0..TIMED_STEPS {
         last = Some(trainer.step().loss);
     }
     // The steps queue on the device: reading the last loss waits for all of them.
-    read(last.expect("at least one timed step")).await?;
+    read_floats(last.expect("at least one timed step")).await?;
     let seconds = ((now_ms() - started) / 1e3).max(1e-6);
     Ok((TIMED_STEPS * trainer.tokens_per_step()) as f64 / seconds)
 }

@@ -5,7 +5,7 @@
 use burn::prelude::*;
 
 use super::{TrainConfig, Trainer};
-use crate::model::GptConfig;
+use crate::model::{GptConfig, read_floats};
 
 /// Steps that compile a step's kernels: the first, whose optimizer moments are new, and one like
 /// every later step (burn's fusion builds other kernels for each).
@@ -51,7 +51,7 @@ pub async fn warm_up(
     let mut trainer = scratch_trainer(device, shape, WARM_UP_STEPS)?;
     for done in 1..=WARM_UP_STEPS {
         let output = trainer.step();
-        output.loss.into_data_async().await.map_err(|e| format!("{e:?}"))?;
+        read_floats(output.loss).await?;
         progress(done);
     }
     Ok(())
