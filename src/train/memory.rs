@@ -78,10 +78,13 @@ pub fn memory_estimate_bytes(model: &GptConfig, batch_size: usize) -> u64 {
             .map(|n| n as u64);
     let product = |factors: &[u64]| factors.iter().fold(1u64, |p, &n| p.saturating_mul(n));
     let parameters = product(&[4, model.param_count() as u64]);
-    // Per layer: LayerNorms, q/k/v, attention output and projection, the 4x MLP before and after
-    // GELU (about 18 values per position and channel), and the attention scores, mask and
+    // Per layer: the norms, q/k/v, attention output and projection (about 10 values per position
+    // and channel); the MLP's widened layer before and after its activation (GPT-2: 4x and 4x;
+    // Llama: gate and up, then SiLU(gate) and the product); and the attention scores, mask and
     // weights (3 per head and pair of positions).
-    let per_layer = product(&[18, b, t, c]).saturating_add(product(&[3, b, h, t, t]));
+    let widened = model.mlp_fc_width() as u64;
+    let per_position = product(&[10, c]).saturating_add(product(&[2, widened]));
+    let per_layer = product(&[per_position, b, t]).saturating_add(product(&[3, b, h, t, t]));
     let activations = product(&[layers, per_layer]).saturating_add(product(&[2, b, t, c]));
     let logits = product(&[3, b, t, v]);
     product(&[F32, parameters.saturating_add(activations).saturating_add(logits)])

@@ -220,3 +220,14 @@ fn the_memory_estimate_covers_the_weights_and_optimizer_and_grows_with_the_batch
     // nanoGPT's Shakespeare model at batch 64 needs a few GB in PyTorch.
     assert!((1_000_000_000..20_000_000_000).contains(&sixty_four), "{sixty_four} bytes");
 }
+
+#[test]
+fn the_memory_estimate_counts_a_llamas_wider_mlp() {
+    use gptlab::model::Family;
+    let gpt2 = Preset::Small.model(65);
+    let llama = gpt2.clone().with_family(Family::Llama);
+    // SwiGLU keeps gate, up, SiLU(gate) and their product: 4 x 8/3 against GPT-2's 2 x 4 per
+    // channel, so at a large batch (activations dominate) a Llama-style step needs more.
+    let [gpt2_bytes, llama_bytes] = [&gpt2, &llama].map(|model| memory_estimate_bytes(model, 64));
+    assert!(llama_bytes as f64 > 1.05 * gpt2_bytes as f64, "{llama_bytes} against GPT-2's {gpt2_bytes}");
+}
