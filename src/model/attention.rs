@@ -66,9 +66,17 @@ impl CausalSelfAttention {
         // Generation never drops out, so burn's attention serves: one fused kernel where the
         // backend has one, instead of a matmul, a mask, a softmax and a matmul. Its causal mask
         // aligns the last query with the last key, as here; one new token sees every position.
-        let new = q.dims()[2];
-        let options = AttentionModuleOptions { is_causal: new > 1, ..Default::default() };
-        let y = attention(q, self.repeat_kv(k), self.repeat_kv(v), None, None, options); // [b, nh, new, hs]
+        let [b, nh, new, hs] = q.dims();
+        let group = self.n_head / self.n_kv_head;
+        let y = if new == 1 && group > 1 {
+            // One new token: the query heads that share a key head read it as the rows of one
+            // attention, so the cache is not copied once per query head at every token.
+            let q = q.reshape([b, self.n_kv_head, group, hs]);
+            attention(q, k, v, None, None, Default::default()).reshape([b, nh, 1, hs])
+        } else {
+            let options = AttentionModuleOptions { is_causal: new > 1, ..Default::default() };
+            attention(q, self.repeat_kv(k), self.repeat_kv(v), None, None, options)
+        }; // [b, nh, new, hs]
         self.project(y)
     }
 

@@ -112,7 +112,11 @@ fn a_llama_checkpoint_names_its_tensors_by_module_path() {
 #[test]
 fn cached_logits_match_a_full_recompute() {
     let ids: Vec<i64> = (0..16).map(|i| (i * 37 + 11) % 256).collect();
-    check_cache_against_full_recompute(&llama_config(), 35, &ids, &[5, 1, 1, 4, 3, 1, 1]);
+    // Two query heads per key head, four, and one each (no grouping).
+    for n_kv_head in [2, 1, 4] {
+        let config = llama_config().with_n_kv_head(n_kv_head);
+        check_cache_against_full_recompute(&config, 35, &ids, &[5, 1, 1, 4, 3, 1, 1]);
+    }
 }
 
 /// Greedy generation through the KV cache picks the tokens a full forward pass over the whole
