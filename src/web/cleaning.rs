@@ -8,6 +8,7 @@ use leptos::task::spawn_local;
 use super::cancel::Canceller;
 use super::clean_report::CleanReport;
 use super::job_worker::{self, JobError, JobHandle};
+use super::settings::number;
 use super::step::Advanced;
 use crate::data::Corpus;
 use crate::data::clean::{CleanSettings, StepReport};
@@ -82,9 +83,8 @@ pub fn CleaningPanel(
                             settings.update(|s| s.language.keep = keep)
                         } />
                 </label>
-                <NumberSetting settings=settings disabled=disabled testid="clean-language-confidence"
-                    label=" at confidence ≥ " get=|s| s.language.min_confidence
-                    set=|s, x| s.language.min_confidence = x.clamp(0.0, 1.0) />
+                {number(" at confidence ≥", "clean-language-confidence", settings, |s| s.language.min_confidence,
+                    |s, x| s.language.min_confidence = x.clamp(0.0, 1.0), "any", disabled)}
                 <br />
                 <StepToggle settings=settings disabled=disabled testid="clean-dedup"
                     label="exact duplicates: documents and repeated lines"
@@ -93,16 +93,15 @@ pub fn CleaningPanel(
                 <StepToggle settings=settings disabled=disabled testid="clean-near-dedup"
                     label="near duplicates (MinHash)"
                     get=|s| s.near_dedup.enabled set=|s, on| s.near_dedup.enabled = on />
-                <NumberSetting settings=settings disabled=disabled testid="clean-near-dedup-threshold"
-                    label=" similarity ≥ " get=|s| s.near_dedup.threshold
-                    set=|s, x| s.near_dedup.threshold = x.clamp(0.0, 1.0) />
+                {number(" similarity ≥", "clean-near-dedup-threshold", settings, |s| s.near_dedup.threshold,
+                    |s, x| s.near_dedup.threshold = x.clamp(0.0, 1.0), "any", disabled)}
                 <br />
                 <StepToggle settings=settings disabled=disabled testid="clean-quality"
                     label="quality filters (Gopher, C4, FineWeb)"
                     get=|s| s.quality.enabled set=|s, on| s.quality.enabled = on />
-                <NumberSetting settings=settings disabled=disabled testid="clean-min-words"
-                    label=" at least this many words " get=|s| s.quality.min_words.unwrap_or(0) as f64
-                    set=|s, x| s.quality.min_words = (x >= 1.0).then_some(x as usize) />
+                {number(" at least this many words", "clean-min-words", settings,
+                    |s| s.quality.min_words.unwrap_or(0) as f64,
+                    |s, x| s.quality.min_words = (x >= 1.0).then_some(x as usize), "1", disabled)}
                 <br />
                 <StepToggle settings=settings disabled=disabled testid="clean-pii"
                     label="personal data masked: e-mails, phones, IBANs, card numbers"
@@ -154,29 +153,6 @@ fn StepToggle(
                     settings.update(|s| set(s, on))
                 } />
             " " {label}
-        </label>
-    }
-}
-
-/// A number that tunes a step.
-#[component]
-fn NumberSetting(
-    settings: RwSignal<CleanSettings>,
-    disabled: Signal<bool>,
-    testid: &'static str,
-    label: &'static str,
-    get: fn(&CleanSettings) -> f64,
-    set: fn(&mut CleanSettings, f64),
-) -> impl IntoView {
-    view! {
-        <label>{label}
-            <input type="number" min="0" step="any" style="width: 5em" data-testid=testid prop:disabled=disabled
-                prop:value=move || settings.with(get)
-                on:change=move |ev| {
-                    if let Ok(x) = event_target_value(&ev).parse::<f64>() {
-                        settings.update(|s| set(s, x))
-                    }
-                } />
         </label>
     }
 }

@@ -3,13 +3,11 @@
 
 use leptos::prelude::*;
 
+use super::chart::{HEIGHT, PAD, WIDTH, value_ticks, x_at, y_of};
 use crate::axis::{Axis, Scale};
 use crate::session::history::{RunRecord, XAxis, YAxis, compare_settings};
 use crate::tokenize::printable;
 
-const WIDTH: f64 = 600.0;
-const HEIGHT: f64 = 260.0;
-const PAD: f64 = 40.0;
 /// A colour per run, in order; past these they repeat.
 const COLOURS: usize = 6;
 
@@ -71,11 +69,7 @@ fn chart(runs: &[RunRecord], x: XAxis, y: YAxis) -> impl IntoView + use<> {
     let all = || curves.iter().flat_map(|(_, train, validation)| train.iter().chain(validation));
     let x_max = all().map(|p| p.0).fold(0.0, f64::max).max(1e-9);
     let axis = Axis::fit(Scale::Linear, all().map(|p| p.1));
-    let place = |&(px, py): &(f64, f64)| {
-        let sx = PAD + (WIDTH - 2.0 * PAD) * px / x_max;
-        let sy = HEIGHT - PAD - (HEIGHT - 2.0 * PAD) * axis.position(py);
-        format!("{sx:.1},{sy:.1}")
-    };
+    let place = |&(px, py): &(f64, f64)| format!("{:.1},{:.1}", x_at(px / x_max), y_of(&axis, py));
     let points = |series: &[(f64, f64)]| series.iter().map(place).collect::<Vec<_>>().join(" ");
     // The values drawn, for tests and tools: `x,y` pairs.
     let values = |series: &[(f64, f64)]| {
@@ -94,17 +88,7 @@ fn chart(runs: &[RunRecord], x: XAxis, y: YAxis) -> impl IntoView + use<> {
             }
         })
         .collect_view();
-    let ticks = axis
-        .ticks()
-        .into_iter()
-        .map(|tick| {
-            let at = HEIGHT - PAD - (HEIGHT - 2.0 * PAD) * axis.position(tick.value);
-            view! {
-                <line x1=PAD y1=at x2={WIDTH - PAD} y2=at class="grid" />
-                <text x={PAD - 4.0} y={at + 4.0} class="tick" text-anchor="end">{tick.label}</text>
-            }
-        })
-        .collect_view();
+    let ticks = value_ticks(&axis);
     view! {
         <svg data-testid="compare-chart" class="chart compare" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img"
             aria-label=format!("{} by {} of the compared runs", y.name(), x.name()) data-axis=y.name() data-x=x.name()>

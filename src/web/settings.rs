@@ -101,7 +101,7 @@ pub fn TrainingSettings(training: RwSignal<TrainConfig>, #[prop(into)] busy: Sig
 
 /// A labelled number box bound to one field of `settings`. The field changes only when the box
 /// holds a different number, so typing "0." is not rewritten to "0" under the cursor.
-fn number<T: Send + Sync + 'static>(
+pub fn number<T: Send + Sync + 'static>(
     label: &'static str,
     testid: &'static str,
     settings: RwSignal<T>,
