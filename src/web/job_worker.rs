@@ -1,7 +1,8 @@
-//! Work that would freeze the page runs in a job worker, one job per worker: single long calls
-//! into `tokenizers` that cannot yield (training a tokenizer, counting a large text's tokens,
-//! comparing tokenizers), and taking a corpus from the Hub (downloads, and Parquet decoding).
-//! Cancelling ends the worker.
+//! Work that would freeze the page, or that needs the engine's crates, runs in a job worker, one
+//! job per worker: single long calls into `tokenizers` that cannot yield (training a tokenizer,
+//! counting a text's tokens, comparing tokenizers; the page's interface has no `tokenizers`),
+//! taking a corpus from the Hub (downloads, and Parquet decoding), and cleaning it. Cancelling
+//! ends the worker.
 
 use futures::StreamExt;
 use futures::channel::mpsc::{self, UnboundedSender};
