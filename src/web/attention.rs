@@ -42,19 +42,20 @@ pub fn AttentionPanel(state: RunState, commands: Commands) -> impl IntoView {
                 <button data-testid="attention-show" prop:disabled=move || !state.has_model() on:click=show>
                     "Show attention"</button>
             </p>
-            {move || state.attention.get().map(|view| {
-                let (tokens, shown) = (view.tokens.clone(), view.clone());
+            {move || state.attention.get().map(|AttentionView { tokens, now, before, line, .. }| {
+                // The caption reads the view where it is kept rather than a copy of it.
+                let looks = move || state.attention.with(|view| view.as_ref().map(|v| looks(v, hovered.get())));
                 view! {
                     <div class="attention-grids">
-                        {view.before.map(|maps| view! {
+                        {before.map(|maps| view! {
                             <HeadGrid title="Before training" testid="attention-map-before" before=true
                                 maps=maps tokens=tokens.clone() hovered=hovered />
                         })}
-                        <HeadGrid title="Now" testid="attention-map" before=false maps=view.now.clone()
-                            tokens=tokens.clone() hovered=hovered />
+                        <HeadGrid title="Now" testid="attention-map" before=false maps=now tokens=tokens
+                            hovered=hovered />
                     </div>
-                    <p data-testid="attention-looks" class="caption">{move || looks(&shown, hovered.get())}</p>
-                    {view.line.map(|line| view! { <LineLossesView line=line /> })}
+                    <p data-testid="attention-looks" class="caption">{looks}</p>
+                    {line.map(|line| view! { <LineLossesView line=line /> })}
                 }
             })}
         </section>

@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 
-use super::browser::{read_file, save_file};
+use super::browser::{after_next_paint, read_file, save_file};
 use super::compare_runs::Comparison;
 use super::run::RunState;
 use crate::format;
@@ -19,7 +19,9 @@ const STORAGE_KEY: &str = "gptlab-runs";
 
 #[component]
 pub fn RunHistory(state: RunState) -> impl IntoView {
-    let runs = RwSignal::new(stored_runs());
+    // Read once the page has drawn: the kept runs can be megabytes of JSON.
+    let runs = RwSignal::new(Runs::default());
+    after_next_paint(move || runs.set(stored_runs()));
     let selected = RwSignal::new(Vec::<String>::new());
     let compared = RwSignal::new(Vec::<String>::new());
     let note = RwSignal::new(None::<String>);
@@ -103,8 +105,10 @@ pub fn RunHistory(state: RunState) -> impl IntoView {
             </div>
             {move || note.get().map(|n| view! { <p class="note" data-testid="runs-note">{n}</p> })}
             {move || {
+                // Drawn again when the runs compared change, not when another run is added.
                 let ids = compared.get();
-                let chosen: Vec<RunRecord> = runs.with(|r| ids.iter().filter_map(|id| r.get(id).cloned()).collect());
+                let chosen: Vec<RunRecord> =
+                    runs.with_untracked(|r| ids.iter().filter_map(|id| r.get(id).cloned()).collect());
                 (!chosen.is_empty()).then(|| view! { <Comparison runs=chosen /> })
             }}
         </section>
