@@ -67,8 +67,11 @@ impl Session {
     /// Carries out one command. A command that fails posts `Event::Error` and leaves the session
     /// as it was, unless the failure ended the run.
     pub async fn handle(&mut self, command: Command, fx: &mut impl Effects) {
-        // What the command saves or shows counts every step taken so far.
-        self.read_losses(true, fx).await;
+        // What the command saves or shows counts every step taken so far; the token view's
+        // commands touch no model, and typing must not make a GPU run wait on a read-back.
+        if command.reads_the_run() {
+            self.read_losses(true, fx).await;
+        }
         if let Err(error) = self.dispatch(command, fx).await {
             fx.post(Event::Error { message: error.to_string() });
         }

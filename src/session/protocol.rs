@@ -110,6 +110,14 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// Whether carrying it out reads or shows the run (its model, losses or state), so the
+    /// steps taken so far must be counted first. The token view's commands do not.
+    pub fn reads_the_run(&self) -> bool {
+        !matches!(self, Command::ShowTokenizer(_) | Command::SplitTokens { .. })
+    }
+}
+
 /// Everything a new run needs.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunSpec {

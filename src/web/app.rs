@@ -61,7 +61,8 @@ pub fn App() -> impl IntoView {
     // training worker is ready wait for it (web/training.rs).
     let busy = Signal::derive(move || state.phase.get().busy());
     let preparing_or_busy = Signal::derive(move || busy.get() || loading_data.get());
-    // A Hugging Face tokenizer counts its vocabulary by building it: once per tokenizer.
+    // The model as Train builds it: the settings' sizes and the tokenizer's vocabulary. Memos, so
+    // the settings and the planner redraw only when a size changes.
     let vocab_size = Memo::new(move |_| tokenizer.with(Tokenizer::vocab_size));
     let sized_model = Memo::new(move |_| GptConfig { vocab_size: vocab_size.get(), ..model.get() });
     // The run that Train starts; the learning-rate finder and the planner try it first.

@@ -204,25 +204,30 @@ fn TokenView(
             commands.send(Command::SplitTokens { text });
         })
     });
-    let answer = move || match tokenizer.with(|t| *t == Tokenizer::Bytes) {
+    // Split once per text or answer; the count, the chips and `data-text` all read it.
+    let answer = Memo::new(move |_| match tokenizer.with(|t| *t == Tokenizer::Bytes) {
         true => Some(text.with(|text| SplitText { text: text.clone(), pieces: Ok(byte_pieces(text)) })),
         false => state.tokens.get(),
-    };
-    let summary = move || match answer() {
-        None => "splitting…".to_string(),
-        Some(SplitText { text, pieces: Ok(pieces) }) if !pieces.is_empty() => {
-            format!("{} tokens, {:.2} bytes per token", pieces.len(), text.len() as f64 / pieces.len() as f64)
-        }
-        Some(SplitText { pieces: Ok(_), .. }) => String::new(),
-        Some(SplitText { pieces: Err(e), .. }) => e,
+    });
+    let summary = move || {
+        answer.with(|answer| match answer {
+            None => "splitting…".to_string(),
+            Some(SplitText { text, pieces: Ok(pieces) }) if !pieces.is_empty() => format!(
+                "{} tokens, {:.2} bytes per token",
+                pieces.len(),
+                text.len() as f64 / pieces.len() as f64
+            ),
+            Some(SplitText { pieces: Ok(_), .. }) => String::new(),
+            Some(SplitText { pieces: Err(e), .. }) => e.clone(),
+        })
     };
     view! {
         <div class="token-view">
             <input data-testid="token-view-input" type="text" aria-label="text to split into tokens" prop:value=move || text.get()
                 on:input=move |ev| text.set(event_target_value(&ev)) />
             <span class="token-count">{summary}</span>
-            <div data-testid="token-view" class="chips" data-text=move || answer().map(|split| split.text)>
-                {move || token_chips(answer().and_then(|split| split.pieces.ok()).unwrap_or_default())}
+            <div data-testid="token-view" class="chips" data-text=move || answer.with(|a| a.as_ref().map(|split| split.text.clone()))>
+                {move || token_chips(answer.with(|a| a.as_ref().and_then(|split| split.pieces.clone().ok())).unwrap_or_default())}
             </div>
         </div>
     }

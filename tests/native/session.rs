@@ -500,3 +500,20 @@ fn the_token_view_splits_with_the_tokenizer_the_page_last_showed() {
         "the tokenizer stays for later texts"
     );
 }
+
+#[test]
+fn the_token_view_does_not_make_a_run_read_its_losses() {
+    let mut world = World::default();
+    let mut session = started(&mut world, training(20, 100));
+    steps(&mut session, &mut world, 3, 1.0);
+    world.take_events();
+    send(&mut session, &mut world, Command::SplitTokens { text: "two".into() });
+    let typed: Vec<String> = world.take_events().iter().map(outline).collect();
+    assert_eq!(typed, [r#"Tokens("two")"#], "no read-back and no progress report for typing");
+    send(&mut session, &mut world, Command::Pause);
+    let outline: Vec<String> = world.take_events().iter().map(outline).collect();
+    assert!(
+        outline.iter().any(|e| e.starts_with("Progress@")),
+        "other commands count the steps first: {outline:?}"
+    );
+}
