@@ -1,40 +1,62 @@
 //! The training code on burn's wgpu backend: Vulkan through Mesa's lavapipe on a machine without
 //! a GPU (set GPTLAB_WGPU=gpu to use the default, usually a real GPU), so the GPU kernels run.
 
-use std::sync::OnceLock;
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::Duration;
 
 use burn::prelude::*;
 use burn::tensor::DeviceKind;
 use burn::tensor::wgpu::WgpuBackend;
+use cubecl_environment::config::RuntimeConfig;
+use cubecl_runtime::config::CubeClRuntimeConfig;
+use cubecl_runtime::config::compilation::CompilationLogLevel;
 use gptlab::checkpoint::{self, CheckpointInfo, TrainingState};
 use gptlab::data::arithmetic;
 use gptlab::model::Gpt;
 use gptlab::sample::{SampleConfig, generate};
 use gptlab::tokenize::Tokenizer;
-use gptlab::train::{
-    Preset, StepShape, TrainConfig, Trainer, WARM_UP_STEPS, choose_kernels_untimed, warm_up,
-};
+use gptlab::train::{Preset, StepShape, TrainConfig, Trainer, WARM_UP_STEPS, warm_up};
 
 /// The one wgpu device of this test binary: burn starts a device's service once per process.
-/// Its kernels are chosen as the page chooses them: untimed.
-fn wgpu_device() -> Device {
+/// Its kernels are chosen as the page chooses them (untimed), and cubecl logs each kernel it
+/// compiles to `kernel_log()`. Each test holds the returned guard while it uses the device, so
+/// one test's compilations do not land in another's count.
+fn wgpu_device() -> (Device, MutexGuard<'static, ()>) {
     static DEVICE: OnceLock<Device> = OnceLock::new();
-    DEVICE
-        .get_or_init(|| {
-            assert!(choose_kernels_untimed(), "autotune read its settings before the test set them");
-            let options = Device::wgpu_options();
-            let options = match std::env::var("GPTLAB_WGPU").as_deref() {
-                Ok("gpu") => options,
-                _ => options.device_kind(DeviceKind::Cpu).graphics_api(WgpuBackend::Vulkan),
-            };
-            options.init().expect("no wgpu device: install mesa-vulkan-drivers for lavapipe")
-        })
-        .clone()
+    static IN_USE: Mutex<()> = Mutex::new(());
+    let guard = IN_USE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let device = DEVICE.get_or_init(|| {
+        let mut config = CubeClRuntimeConfig::default();
+        config.autotune.bench.untimed = true; // as `choose_kernels_untimed` sets it
+        config.compilation.logger.level = CompilationLogLevel::Basic;
+        config.compilation.logger.file = Some(kernel_log());
+        assert!(CubeClRuntimeConfig::try_set(config), "autotune read its settings before the test set them");
+        let options = Device::wgpu_options();
+        let options = match std::env::var("GPTLAB_WGPU").as_deref() {
+            Ok("gpu") => options,
+            _ => options.device_kind(DeviceKind::Cpu).graphics_api(WgpuBackend::Vulkan),
+        };
+        options.init().expect("no wgpu device: install mesa-vulkan-drivers for lavapipe")
+    });
+    (device.clone(), guard)
+}
+
+fn kernel_log() -> PathBuf {
+    std::env::temp_dir().join(format!("gptlab-wgpu-kernels-{}.log", std::process::id()))
+}
+
+/// Kernels cubecl has compiled so far in this process.
+fn kernels_compiled() -> usize {
+    // cubecl writes its log from a task of its own: give it time to catch up.
+    std::thread::sleep(Duration::from_millis(500));
+    let log = std::fs::read_to_string(kernel_log()).unwrap_or_default();
+    log.lines().filter(|line| line.starts_with("[Compiling kernel]")).count()
 }
 
 #[test]
 fn training_on_wgpu_lowers_the_loss_and_agrees_with_the_cpu() {
-    let device = wgpu_device();
+    let (device, _in_use) = wgpu_device();
     let preset = Preset::Tiny;
     let config = TrainConfig { max_steps: 30, ..preset.training() };
     let corpus = arithmetic::corpus(config.seed, 2);
@@ -92,7 +114,7 @@ fn moved(trainer: &mut Trainer, bytes: &[u8], device: &Device, fresh: bool) {
 
 #[test]
 fn a_run_that_moves_to_wgpu_at_step_k_reaches_the_loss_of_one_that_never_moved() {
-    let gpu = wgpu_device();
+    let (gpu, _in_use) = wgpu_device();
     let preset = Preset::Tiny;
     let config = TrainConfig { max_steps: 20, ..preset.training() };
     let model_config = preset.model(256);
@@ -130,10 +152,18 @@ fn a_run_that_moves_to_wgpu_at_step_k_reaches_the_loss_of_one_that_never_moved()
         assert_eq!((step(&mut moves), step(&mut forgets)), (loss, loss));
     }
     let at_k = save(&moves);
+    let warmed_up = kernels_compiled();
+    assert!(warmed_up > 0, "cubecl logged no compilation to {}", kernel_log().display());
     moved(&mut moves, &at_k, &gpu, false);
     moved(&mut forgets, &at_k, &gpu, true);
     let mut worst = (0.0f32, 0.0f32);
-    for _ in 10..20 {
+    for k in 10..20 {
+        if k == 11 {
+            // The move and the first step there, with the run's moments or fresh ones, run only
+            // kernels the warm-up compiled: the hand-over waits on no compilation.
+            let compiled = kernels_compiled() - warmed_up;
+            assert_eq!(compiled, 0, "the moved runs' first steps compiled {compiled} kernels");
+        }
         let loss = step(&mut stays);
         worst.0 = worst.0.max((step(&mut moves) - loss).abs());
         worst.1 = worst.1.max((step(&mut forgets) - loss).abs());

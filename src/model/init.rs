@@ -1,6 +1,6 @@
 //! GPT-2's initialisation, shared by the attention and MLP layers of both families.
 
-use burn::module::{Initializer, Param};
+use burn::module::Initializer;
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 
@@ -14,7 +14,8 @@ pub(super) fn linear(d_in: usize, d_out: usize, std: f64, bias: bool, device: &D
         .with_initializer(Initializer::Normal { mean: 0.0, std })
         .init(device);
     if bias {
-        layer.bias = Some(Param::from_tensor(Tensor::zeros([d_out], device)));
+        // Lazy, like the weights: a model about to be loaded never fills its biases.
+        layer.bias = Some(Initializer::Zeros.init([d_out], device));
     }
     layer
 }

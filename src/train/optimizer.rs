@@ -141,8 +141,14 @@ impl ModuleMapper for Update<'_> {
         let grad = grad.reshape([size]);
         let weights = tensor.inner().reshape([size]);
         let path = self.path.current();
-        let previous = self.optimizer.moments.remove(&path);
-        let (updated, moments) = self.optimizer.adam.step(self.lr, weights, grad, previous);
+        // A parameter without moments starts from zeros at time 0, which AdamW updates exactly
+        // as it initialises moments (β·0 + x = x): the first step then runs the same kernels as
+        // every later one, so a GPU warmed up by one step is ready for any run's first.
+        let previous = self.optimizer.moments.remove(&path).unwrap_or_else(|| {
+            let zeros = || Tensor::zeros([size], &weights.device());
+            moments(0, zeros(), zeros())
+        });
+        let (updated, moments) = self.optimizer.adam.step(self.lr, weights, grad, Some(previous));
         if let Some(moments) = moments {
             self.optimizer.moments.insert(path, moments);
         }

@@ -96,6 +96,13 @@ impl Trainer {
         self.optimizer.restore(moments);
     }
 
+    /// Goes on training on `device` (without autodiff) from a copy of the model as it stands,
+    /// moved through the host, with fresh optimizer moments.
+    pub(super) fn fork_to(&mut self, device: &Device) {
+        let model = self.model.clone().fork(&device.clone().autodiff());
+        self.move_to(device, model, BTreeMap::new());
+    }
+
     /// The optimizer's moments by parameter path, to save with the weights.
     pub fn moments(&self) -> &BTreeMap<String, Moments> {
         self.optimizer.moments()

@@ -57,6 +57,9 @@ pub async fn warm_up(
     Ok(())
 }
 
+/// Models up to this many parameters are initialised on the CPU for a scratch trainer.
+const CPU_INIT_MAX_PARAMS: usize = 20_000_000;
+
 /// A throwaway trainer of `shape` for `max_steps` steps, on made-up tokens: enough for the
 /// batch's windows, every id in the vocabulary's range.
 pub(super) fn scratch_trainer(
@@ -68,5 +71,15 @@ pub(super) fn scratch_trainer(
     let tokens: Vec<u32> =
         (0..2 * (model.block_size + 1)).map(|i| (i * 7919 % model.vocab_size) as u32).collect();
     let config = TrainConfig { max_steps, eval_batches: 1, ..shape.train.clone() };
-    Trainer::new(model, config, tokens.clone(), tokens, device).map_err(|e| e.to_string())
+    // Initialised on the CPU and copied over, the model costs the GPU no kernels of its own: an
+    // initialisation's random draws and fills are kernels no training step runs. A large model
+    // is initialised where it trains rather than held twice.
+    let on_cpu = *device != Device::flex() && model.param_count() <= CPU_INIT_MAX_PARAMS;
+    let init_device = if on_cpu { Device::flex() } else { device.clone() };
+    let mut trainer =
+        Trainer::new(model, config, tokens.clone(), tokens, &init_device).map_err(|e| e.to_string())?;
+    if on_cpu {
+        trainer.fork_to(device);
+    }
+    Ok(trainer)
 }
