@@ -1712,21 +1712,17 @@ impl CubeDim {
 
     fn calculate_plane_count_per_cube(
         working_units: u32,
-        plane_dim: u32,
+        _plane_dim: u32,
         num_cpu_cores: Option<u32>,
     ) -> u32 {
         match num_cpu_cores {
             Some(num_cores) => core::cmp::min(num_cores, working_units),
-            None => {
-                let plane_count_max = core::cmp::max(1, working_units / plane_dim);
-
-                // Ensures `plane_count` is a power of 2.
-                const NUM_PLANE_MAX: u32 = 8u32;
-                const NUM_PLANE_MAX_LOG2: u32 = NUM_PLANE_MAX.ilog2();
-                let plane_count_max_log2 =
-                    core::cmp::min(NUM_PLANE_MAX_LOG2, u32::ilog2(plane_count_max));
-                2u32.pow(plane_count_max_log2)
-            }
+            // gptlab patch: a GPU gets the same cube for any amount of work, 8 planes (cut to
+            // the device's limit by the caller). Upstream gives small work 1, 2 or 4 planes, and
+            // the cube's size is compiled into the kernel: each of those sizes compiled the same
+            // kernel again, 11 of the 104 WebGPU pipelines a small GPT's training step needs. The
+            // units past the work are idle, as they already are in the last cube of most launches.
+            None => 8,
         }
     }
 
