@@ -1,10 +1,14 @@
 // Counts the WebGPU calls of gptlab's page and of a TensorFlow.js reference (benchmarks/tfjs/)
 // training the same GPT, in one headless Chromium: pipelines created, dispatches, submits and
 // read-backs (mapAsync), before the first GPU step and per steady step.
-//   node benchmarks/gpu-counts.js [presets...] [--gpu-steps N] [--also DIR]   (default: tiny, N = 13)
+//   node benchmarks/gpu-counts.js [presets...] [--gpu-steps N] [--also DIR] [--shaders FILE]
+// (default: tiny, N = 13). --shaders FILE writes the WGSL of every pipeline gptlab's page
+// created, in order, to FILE.<preset> at its first GPU step and to FILE.<preset>.end after the
+// steps counted: which kernels the warm-up compiled, and which came later.
 // --also DIR measures a second build of the page (another `trunk build` output) in the same
 // invocation, between this one's run and TF.js's, for a before/after comparison.
 // Needs dist/ (the built page), tests/e2e/node_modules and benchmarks/node_modules (npm install).
+import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { serve, launch, openPage, byTestId } from '../tests/e2e/harness.js';
 
@@ -17,6 +21,8 @@ const at = args.indexOf('--gpu-steps');
 const gpuSteps = at < 0 ? 13 : Number(args.splice(at, 2)[1]);
 const alsoAt = args.indexOf('--also');
 const also = alsoAt < 0 ? null : args.splice(alsoAt, 2)[1];
+const shadersAt = args.indexOf('--shaders');
+const shadersFile = shadersAt < 0 ? null : args.splice(shadersAt, 2)[1];
 const chosen = args.length ? args : ['tiny'];
 // Step 10 must lie inside the window for "new pipelines after GPU step 10".
 if (!(Number.isInteger(gpuSteps) && gpuSteps > 10)) throw new Error('--gpu-steps must be an integer above 10');
@@ -43,6 +49,22 @@ function installCounters() {
   };
   wrap(GPUDevice.prototype, 'createComputePipeline', 'pipelines');
   wrap(GPUDevice.prototype, 'createComputePipelineAsync', 'pipelines');
+  // Each pipeline's WGSL, in order of creation (for --shaders).
+  const sources = new WeakMap();
+  const shaders = (globalThis.__gpuShaders = []);
+  const createModule = GPUDevice.prototype.createShaderModule;
+  GPUDevice.prototype.createShaderModule = function (descriptor) {
+    const module = createModule.call(this, descriptor);
+    sources.set(module, descriptor.code);
+    return module;
+  };
+  for (const name of ['createComputePipeline', 'createComputePipelineAsync']) {
+    const create = GPUDevice.prototype[name];
+    GPUDevice.prototype[name] = function (descriptor) {
+      shaders.push(sources.get(descriptor?.compute?.module) ?? '');
+      return create.call(this, descriptor);
+    };
+  }
   wrap(GPUComputePassEncoder.prototype, 'dispatchWorkgroups', 'dispatches');
   wrap(GPUComputePassEncoder.prototype, 'dispatchWorkgroupsIndirect', 'dispatches');
   wrap(GPUQueue.prototype, 'submit', 'submits');
@@ -123,6 +145,7 @@ async function runGptlab(browser, server, name, build = 'dist') {
     const handover = await until(page, 'the hand-over to WebGPU', HANDOVER_TIMEOUT, (s) => s.device.includes('WebGPU'));
     const toGpu = Date.now() - clicked;
     const before = await countsOf(page);
+    if (shadersFile && build === 'dist') await writeShaders(page, `${shadersFile}.${name}`);
     const s0 = handover.step;
     const snaps = {};
     for (const k of [1, 3, 10, gpuSteps]) {
@@ -134,6 +157,7 @@ async function runGptlab(browser, server, name, build = 'dist') {
       } while ((await shown(page)).step !== state.step); // a read-back settled meanwhile: a later step's counts
       snaps[k] = { step: state.step, loss: state.loss, time, counts };
     }
+    if (shadersFile && build === 'dist') await writeShaders(page, `${shadersFile}.${name}.end`);
     const [a, b] = [snaps[3], snaps[gpuSteps]];
     // The page reads losses back (and shows the step) every few steps, so the counter jumps.
     const seen = Object.entries(snaps).map(([k, s]) => `${s.step} for GPU step ${k} (${s.counts.pipelines} pipelines)`);
@@ -180,6 +204,14 @@ async function runTfjs(browser, tfServer, name) {
     for (const problem of page?.problems ?? []) console.error(`TF.js ${name}: ${problem}`);
     await context.close();
   }
+}
+
+/** Writes the WGSL of every pipeline the page and its workers created so far to `file`. */
+async function writeShaders(page, file) {
+  const lists = await Promise.all([page, ...page.workers()].map((t) => t.evaluate(() => globalThis.__gpuShaders ?? []).catch(() => [])));
+  const all = lists.flat();
+  await writeFile(file, all.map((code, i) => `// ===== pipeline ${i + 1} of ${all.length}\n${code}`).join('\n'));
+  console.error(`gptlab: ${all.length} pipelines' WGSL written to ${file}`);
 }
 
 const perStep = (d, n) => Object.fromEntries(Object.entries(d).map(([k, v]) => [k, v / n]));
