@@ -7,8 +7,8 @@ use burn::prelude::*;
 use super::{TrainConfig, Trainer};
 use crate::model::{GptConfig, read_floats};
 
-/// Steps that compile a step's kernels: the first, whose optimizer moments are new, and one like
-/// every later step (burn's fusion builds other kernels for each).
+/// Steps that compile a step's kernels: the first, and a second, for which burn's fusion builds
+/// a few kernels of its own (5 of the tiny preset's 93, BENCHMARKS.md).
 pub const WARM_UP_STEPS: usize = 2;
 
 /// What a GPU's kernels are compiled for: the model's sizes and the batch.
