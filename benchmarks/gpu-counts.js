@@ -47,9 +47,7 @@ function installCounters() {
       return original.apply(this, args);
     };
   };
-  wrap(GPUDevice.prototype, 'createComputePipeline', 'pipelines');
-  wrap(GPUDevice.prototype, 'createComputePipelineAsync', 'pipelines');
-  // Each pipeline's WGSL, in order of creation (for --shaders).
+  // Pipelines are counted, and each one's WGSL kept in order of creation (for --shaders).
   const sources = new WeakMap();
   const shaders = (globalThis.__gpuShaders = []);
   const createModule = GPUDevice.prototype.createShaderModule;
@@ -61,6 +59,7 @@ function installCounters() {
   for (const name of ['createComputePipeline', 'createComputePipelineAsync']) {
     const create = GPUDevice.prototype[name];
     GPUDevice.prototype[name] = function (descriptor) {
+      counts.pipelines++;
       shaders.push(sources.get(descriptor?.compute?.module) ?? '');
       return create.call(this, descriptor);
     };
@@ -145,7 +144,8 @@ async function runGptlab(browser, server, name, build = 'dist') {
     const handover = await until(page, 'the hand-over to WebGPU', HANDOVER_TIMEOUT, (s) => s.device.includes('WebGPU'));
     const toGpu = Date.now() - clicked;
     const before = await countsOf(page);
-    if (shadersFile && build === 'dist') await writeShaders(page, `${shadersFile}.${name}`);
+    const dumpShaders = shadersFile && build === 'dist'; // the build measured, not --also's
+    if (dumpShaders) await writeShaders(page, `${shadersFile}.${name}`);
     const s0 = handover.step;
     const snaps = {};
     for (const k of [1, 3, 10, gpuSteps]) {
@@ -157,7 +157,7 @@ async function runGptlab(browser, server, name, build = 'dist') {
       } while ((await shown(page)).step !== state.step); // a read-back settled meanwhile: a later step's counts
       snaps[k] = { step: state.step, loss: state.loss, time, counts };
     }
-    if (shadersFile && build === 'dist') await writeShaders(page, `${shadersFile}.${name}.end`);
+    if (dumpShaders) await writeShaders(page, `${shadersFile}.${name}.end`);
     const [a, b] = [snaps[3], snaps[gpuSteps]];
     // The page reads losses back (and shows the step) every few steps, so the counter jumps.
     const seen = Object.entries(snaps).map(([k, s]) => `${s.step} for GPU step ${k} (${s.counts.pipelines} pipelines)`);

@@ -20,7 +20,7 @@ use cubecl_runtime::config::profiling::ProfilingLogLevel;
 use gptlab::checkpoint::{self, CheckpointInfo, TrainingState};
 use gptlab::data::arithmetic;
 use gptlab::tokenize::Tokenizer;
-use gptlab::train::{Preset, StepShape, TrainConfig, Trainer, warm_up};
+use gptlab::train::{Preset, StepShape, TrainConfig, Trainer, untimed_kernel_settings, warm_up};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -69,8 +69,7 @@ fn main() {
 
 /// Autotune untimed, as in the page; compilations and kernel times logged to `file`.
 fn log_kernels(file: &std::path::Path) {
-    let mut config = CubeClRuntimeConfig::default();
-    config.autotune.bench.untimed = true;
+    let mut config = untimed_kernel_settings();
     config.compilation.logger.level = CompilationLogLevel::Basic;
     config.compilation.logger.file = Some(file.into());
     config.profiling.logger.level = ProfilingLogLevel::Medium;

@@ -16,7 +16,9 @@ use gptlab::data::arithmetic;
 use gptlab::model::Gpt;
 use gptlab::sample::{SampleConfig, generate};
 use gptlab::tokenize::Tokenizer;
-use gptlab::train::{Preset, StepShape, TrainConfig, Trainer, WARM_UP_STEPS, warm_up};
+use gptlab::train::{
+    Preset, StepShape, TrainConfig, Trainer, WARM_UP_STEPS, untimed_kernel_settings, warm_up,
+};
 
 /// The one wgpu device of this test binary: burn starts a device's service once per process.
 /// Its kernels are chosen as the page chooses them (untimed), and cubecl logs each kernel it
@@ -27,8 +29,7 @@ fn wgpu_device() -> (Device, MutexGuard<'static, ()>) {
     static IN_USE: Mutex<()> = Mutex::new(());
     let guard = IN_USE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let device = DEVICE.get_or_init(|| {
-        let mut config = CubeClRuntimeConfig::default();
-        config.autotune.bench.untimed = true; // as `choose_kernels_untimed` sets it
+        let mut config = untimed_kernel_settings();
         config.compilation.logger.level = CompilationLogLevel::Basic;
         config.compilation.logger.file = Some(kernel_log());
         assert!(CubeClRuntimeConfig::try_set(config), "autotune read its settings before the test set them");

@@ -47,4 +47,4 @@ pub use speed::tokens_per_second;
 #[cfg(feature = "engine")]
 pub use trainer::{StepOutput, Trainer};
 #[cfg(feature = "engine")]
-pub use warm_up::{StepShape, WARM_UP_STEPS, choose_kernels_untimed, warm_up};
+pub use warm_up::{StepShape, WARM_UP_STEPS, choose_kernels_untimed, untimed_kernel_settings, warm_up};

@@ -3,6 +3,7 @@
 //! the run itself can train elsewhere meanwhile.
 
 use burn::prelude::*;
+use cubecl_runtime::config::CubeClRuntimeConfig;
 
 use super::{TrainConfig, Trainer};
 use crate::model::{GptConfig, read_floats};
@@ -35,10 +36,15 @@ impl StepShape {
 /// autotune had read its settings already (a GPU was opened before), which then stay.
 pub fn choose_kernels_untimed() -> bool {
     use cubecl_environment::config::RuntimeConfig;
-    use cubecl_runtime::config::CubeClRuntimeConfig;
+    CubeClRuntimeConfig::try_set(untimed_kernel_settings())
+}
+
+/// cubecl's settings as `choose_kernels_untimed` sets them, for a tool or test that adds its own
+/// (a log of the kernels compiled) before setting them.
+pub fn untimed_kernel_settings() -> CubeClRuntimeConfig {
     let mut config = CubeClRuntimeConfig::default();
     config.autotune.bench.untimed = true;
-    CubeClRuntimeConfig::try_set(config)
+    config
 }
 
 /// Takes `WARM_UP_STEPS` training steps of `shape` on `device`, each read back (so a browser's
