@@ -1,48 +1,15 @@
 //! A training run and its bookkeeping: the trainer, the chart, and the clocks that decide when
 //! to read losses back, when to report, and when the time budget is spent.
 
-use burn::prelude::*;
-
 use crate::checkpoint::{self, CheckpointError, CheckpointInfo, History, RunIdentity, TrainingState};
 use crate::data::Corpus;
 use crate::data::clean::CleanSettings;
 use crate::model::Gpt;
 use crate::tokenize::Tokenizer;
-use crate::train::{StepOutput, StepShape, Trainer};
+use crate::train::{StepShape, Trainer, Unread};
 
 use super::history::RunRecord;
 use super::protocol::{Phase, Sample};
-
-/// The losses and gradient norms of the steps not read back yet, in one device tensor that
-/// each step appends its pair to. Two tensors joined at a time run the same kernel whatever the
-/// count, where joining all the steps' values at the read compiles a kernel for each new count.
-#[derive(Default)]
-pub struct Unread {
-    steps: Vec<usize>,
-    /// `[2 * steps.len()]`: each step's loss, then its gradient norm.
-    values: Option<Tensor<1>>,
-}
-
-impl Unread {
-    pub fn push(&mut self, step: usize, output: StepOutput) {
-        let pair = Tensor::cat(vec![output.loss, output.grad_norm], 0);
-        self.values = Some(match self.values.take() {
-            Some(values) => Tensor::cat(vec![values, pair], 0),
-            None => pair,
-        });
-        self.steps.push(step);
-    }
-
-    pub fn len(&self) -> usize {
-        self.steps.len()
-    }
-
-    /// The steps and their values, `[2 * steps]`, leaving none unread; `None` when there were none.
-    pub fn take(&mut self) -> Option<(Vec<usize>, Tensor<1>)> {
-        let values = self.values.take()?;
-        Some((std::mem::take(&mut self.steps), values))
-    }
-}
 
 /// Least time between two progress reports: the page redraws on each. Losses are read back as
 /// often, or every `READ_EVERY_STEPS` steps if sooner: a read-back waits for the device, so

@@ -45,6 +45,6 @@ pub use schedule::learning_rate;
 #[cfg(feature = "engine")]
 pub use speed::tokens_per_second;
 #[cfg(feature = "engine")]
-pub use trainer::{StepOutput, Trainer};
+pub use trainer::{StepOutput, Trainer, Unread};
 #[cfg(feature = "engine")]
 pub use warm_up::{StepShape, WARM_UP_STEPS, choose_kernels_untimed, untimed_kernel_settings, warm_up};

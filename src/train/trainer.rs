@@ -20,6 +20,42 @@ pub struct StepOutput {
     pub grad_norm: Tensor<1>,
 }
 
+/// The losses and gradient norms of the steps not read back yet, in one device tensor that
+/// each step appends its row to. Two tensors joined at a time run the same kernel whatever the
+/// count (rows are always 2 wide, so the copy's vector width is too), where joining all the
+/// steps' values at the read compiles a kernel for each new count.
+#[derive(Default)]
+pub struct Unread {
+    steps: Vec<usize>,
+    /// `[steps.len(), 2]`: each step's loss and gradient norm.
+    values: Option<Tensor<2>>,
+}
+
+impl Unread {
+    pub fn push(&mut self, step: usize, output: StepOutput) {
+        let row = Tensor::cat(vec![output.loss, output.grad_norm], 0).reshape([1, 2]);
+        self.values = Some(match self.values.take() {
+            Some(values) => Tensor::cat(vec![values, row], 0),
+            None => row,
+        });
+        self.steps.push(step);
+    }
+
+    pub fn len(&self) -> usize {
+        self.steps.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// The steps and their values, `[steps, 2]`, leaving none unread; `None` when there were none.
+    pub fn take(&mut self) -> Option<(Vec<usize>, Tensor<2>)> {
+        let values = self.values.take()?;
+        Some((std::mem::take(&mut self.steps), values))
+    }
+}
+
 /// Owns the model being trained and its optimizer. Step `n` draws its batch from a generator
 /// seeded by `(seed, n)`, so the step count is the whole of the data position: a run restored
 /// at step `n` draws the same batches as one that never stopped.

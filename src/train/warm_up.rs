@@ -5,11 +5,11 @@
 use burn::prelude::*;
 use cubecl_runtime::config::CubeClRuntimeConfig;
 
-use super::{TrainConfig, Trainer};
+use super::{TrainConfig, Trainer, Unread};
 use crate::model::{GptConfig, read_floats};
 
 /// Steps that compile a step's kernels: the first, and a second, for which burn's fusion builds
-/// a few kernels of its own (5 of the tiny preset's 93, BENCHMARKS.md).
+/// a few kernels of its own (7 of the tiny preset's 79, BENCHMARKS.md).
 pub const WARM_UP_STEPS: usize = 2;
 
 /// What a GPU's kernels are compiled for: the model's sizes and the batch.
@@ -55,11 +55,17 @@ pub async fn warm_up(
     mut progress: impl FnMut(usize),
 ) -> Result<(), String> {
     let mut trainer = scratch_trainer(device, shape, WARM_UP_STEPS)?;
+    let mut unread = Unread::default();
     for done in 1..=WARM_UP_STEPS {
         let output = trainer.step();
-        read_floats(output.loss).await?;
+        let loss = output.loss.clone();
+        // Gathered as a run gathers its steps' values, so those joins are compiled here too.
+        unread.push(done, output);
+        read_floats(loss).await?;
         progress(done);
     }
+    let (_, values) = unread.take().expect("the warm-up took steps");
+    read_floats(values).await?;
     Ok(())
 }
 
