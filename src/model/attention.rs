@@ -139,13 +139,11 @@ impl CausalSelfAttention {
     /// - q: `[batch, n_head, seq, head_size]`, k: `[batch, n_kv_head, seq, head_size]`
     /// - output: `[batch, n_head, seq, seq]`
     fn probabilities(&self, q: Tensor<4>, k: Tensor<4>) -> Tensor<4> {
-        let [b, nh, t, hs] = q.dims();
+        let [_, _, t, hs] = q.dims();
         let k = self.repeat_kv(k); // [b, nh, t, hs]
         let scores = q.matmul(k.swap_dims(2, 3)).div_scalar((hs as f64).sqrt()); // [b, nh, t, t]
-        // tril_mask is true above the diagonal: the future positions to hide.
-        let future =
-            Tensor::<2, Bool>::tril_mask([t, t], 0, &scores.device()).unsqueeze::<4>().expand([b, nh, t, t]);
-        softmax(scores.mask_fill(future, -1e9), 3)
+        let future = hide_future(t, &scores.device()).unsqueeze::<4>(); // [1, 1, t, t]
+        softmax(scores + future, 3)
     }
 
     /// The heads side by side again, projected back into the residual stream.
@@ -157,4 +155,19 @@ impl CausalSelfAttention {
         let y = y.swap_dims(1, 2).reshape([b, t, nh * hs]);
         self.dropout.forward(self.c_proj.forward(y))
     }
+}
+
+/// What hides each position's future from it, added to the attention scores: 0 where query `i`
+/// may look (keys `0..=i`), -1e9 above the diagonal.
+///
+/// Built on the host and uploaded, then added, which burn's fusion joins to the scores' scaling.
+/// burn's `tril_mask` and `mask_fill` ran integer and mask kernels of their own on a GPU at every
+/// step (its `arange` there is a fill, a cumulative sum and arithmetic): nine more kernels for
+/// the page to compile before the first GPU step (BENCHMARKS.md).
+///
+/// # Shapes
+/// - output: `[seq, seq]`
+fn hide_future(seq: usize, device: &Device) -> Tensor<2> {
+    let bias = (0..seq * seq).map(|i| if i % seq > i / seq { -1e9 } else { 0.0 }).collect::<Vec<f32>>();
+    Tensor::from_data(TensorData::new(bias, [seq, seq]), device)
 }

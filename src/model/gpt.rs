@@ -133,7 +133,10 @@ impl Gpt {
         let x = self.wte.forward(tokens); // [b, t, c]
         let x = match &self.wpe {
             Some(wpe) => {
-                let positions = Tensor::<1, Int>::arange(start as i64..end as i64, &device); // [t]
+                // From host data: burn's fusion builds `arange` from kernels of its own.
+                let positions = (start as i64..end as i64).collect::<Vec<_>>();
+                let positions =
+                    Tensor::<1, Int>::from_data(TensorData::new(positions, [end - start]), &device); // [t]
                 x + wpe.forward(positions.unsqueeze()) // [b, t, c]
             }
             None => x,
