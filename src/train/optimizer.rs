@@ -81,13 +81,14 @@ pub fn clip_grad_norm(
     impl ModuleVisitor for Scale {
         fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
             if let Some(grad) = self.grads.remove::<D>(param.id) {
-                let factor = self.factor.clone().reshape([1; D]);
-                self.grads.register(param.id, grad * factor);
+                let shape = grad.dims();
+                let scaled = flat(grad) * self.factor.clone();
+                self.grads.register(param.id, scaled.reshape(shape));
             }
         }
     }
     // min(1, max / norm), as a tensor: no read back to decide.
-    let factor = norm.clone().add_scalar(1e-6).recip().mul_scalar(max_norm).clamp_max(1.0);
+    let factor = norm.clone().add_scalar(1e-6).recip().mul_scalar(max_norm).clamp(0.0, 1.0);
     let mut scale = Scale { grads, factor };
     model.visit(&mut scale);
     (scale.grads, norm)
@@ -102,7 +103,7 @@ pub fn global_grad_norm(model: &Gpt, grads: &GradientsParams) -> Tensor<1> {
     impl ModuleVisitor for SquaredSum<'_> {
         fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
             if let Some(grad) = self.grads.get::<D>(param.id) {
-                let squares = grad.square().sum(); // [1]
+                let squares = flat(grad).square().sum(); // [1]
                 self.total = Some(match self.total.take() {
                     Some(total) => total + squares,
                     None => squares,
@@ -113,6 +114,14 @@ pub fn global_grad_norm(model: &Gpt, grads: &GradientsParams) -> Tensor<1> {
     let mut sum = SquaredSum { grads, total: None };
     model.visit(&mut sum);
     sum.total.expect("a model has parameters").sqrt()
+}
+
+/// `tensor` as one row, `[numel]`. The gradient norm and clipping take every parameter's
+/// gradient in this one shape, so each of their operations is one kernel whatever the parameter's
+/// rank (the rank is compiled into a kernel: each would be one more for a GPU to compile).
+fn flat<const D: usize>(tensor: Tensor<D>) -> Tensor<1> {
+    let count = tensor.dims().iter().product::<usize>();
+    tensor.reshape([count])
 }
 
 struct Update<'a> {
