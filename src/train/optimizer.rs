@@ -87,7 +87,8 @@ pub fn clip_grad_norm(
             }
         }
     }
-    // min(1, max / norm), as a tensor: no read back to decide.
+    // min(1, max / norm), as a tensor: no read back to decide. `clamp` is one kernel where
+    // `clamp_max` is two (a comparison and a mask fill).
     let factor = norm.clone().add_scalar(1e-6).recip().mul_scalar(max_norm).clamp(0.0, 1.0);
     let mut scale = Scale { grads, factor };
     model.visit(&mut scale);
