@@ -117,9 +117,9 @@ pub fn global_grad_norm(model: &Gpt, grads: &GradientsParams) -> Tensor<1> {
     sum.total.expect("a model has parameters").sqrt()
 }
 
-/// `tensor` as one row, `[numel]`. The gradient norm and clipping take every parameter's
-/// gradient in this one shape, so each of their operations is one kernel whatever the parameter's
-/// rank (the rank is compiled into a kernel: each would be one more for a GPU to compile).
+/// `tensor` as one row, `[numel]`. The gradient norm, clipping and update take every parameter
+/// in this one shape, so each of their operations is one kernel whatever the parameter's rank
+/// (the rank is compiled into a kernel: each would be one more for a GPU to compile).
 fn flat<const D: usize>(tensor: Tensor<D>) -> Tensor<1> {
     let count = tensor.dims().iter().product::<usize>();
     tensor.reshape([count])
@@ -147,17 +147,13 @@ impl ModuleMapper for Update<'_> {
             return Param::from_mapped_value(id, tensor, mapper);
         };
         let shape = tensor.dims();
-        let size = shape.iter().product::<usize>();
-        let grad = grad.reshape([size]);
-        let weights = tensor.inner().reshape([size]);
+        let (grad, weights) = (flat(grad), flat(tensor.inner()));
         let path = self.path.current();
         // A parameter without moments starts from zeros at time 0, which AdamW updates exactly
         // as it initialises moments (β·0 + x = x): the first step then runs the same kernels as
         // every later one, so a GPU warmed up by one step is ready for any run's first.
-        let previous = self.optimizer.moments.remove(&path).unwrap_or_else(|| {
-            let zeros = || Tensor::zeros([size], &weights.device());
-            moments(0, zeros(), zeros())
-        });
+        let previous = (self.optimizer.moments.remove(&path))
+            .unwrap_or_else(|| moments(0, weights.zeros_like(), weights.zeros_like()));
         let (updated, moments) = self.optimizer.adam.step(self.lr, weights, grad, Some(previous));
         if let Some(moments) = moments {
             self.optimizer.moments.insert(path, moments);

@@ -55,17 +55,19 @@ pub async fn warm_up(
     mut progress: impl FnMut(usize),
 ) -> Result<(), String> {
     let mut trainer = scratch_trainer(device, shape, WARM_UP_STEPS)?;
+    // Gathered as a run gathers its steps' values, so those joins are compiled here too; the
+    // last step is waited for by reading them all.
     let mut unread = Unread::default();
     for done in 1..=WARM_UP_STEPS {
         let output = trainer.step();
         let loss = output.loss.clone();
-        // Gathered as a run gathers its steps' values, so those joins are compiled here too.
         unread.push(done, output);
-        read_floats(loss).await?;
+        match done < WARM_UP_STEPS {
+            true => read_floats(loss).await?,
+            false => read_floats(unread.take().expect("a step was pushed").1).await?,
+        };
         progress(done);
     }
-    let (_, values) = unread.take().expect("the warm-up took steps");
-    read_floats(values).await?;
     Ok(())
 }
 
