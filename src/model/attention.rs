@@ -142,6 +142,8 @@ impl CausalSelfAttention {
         let [_, _, t, hs] = q.dims();
         let k = self.repeat_kv(k); // [b, nh, t, hs]
         let scores = q.matmul(k.swap_dims(2, 3)).div_scalar((hs as f64).sqrt()); // [b, nh, t, t]
+        // Made per layer: one made per forward and shared by the layers costs two more kernels,
+        // as burn's fusion joins a tensor still needed later differently (BENCHMARKS.md).
         let future = hide_future(t, &scores.device()).unsqueeze::<4>(); // [1, 1, t, t]
         softmax(scores + future, 3)
     }
