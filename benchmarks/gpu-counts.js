@@ -178,6 +178,9 @@ async function runGptlab(browser, server, name, build = 'dist') {
 
 async function runTfjs(browser, tfServer, name) {
   const context = await browser.newContext();
+  // The runs before may leave minutes of GPU work queued in the browser's GPU process, which
+  // holds up this page's load: 30 s was too short after two long tutorial runs.
+  context.setDefaultNavigationTimeout(5 * MINUTE);
   await context.addInitScript(installCounters);
   const p = presets[name];
   const steps = gpuSteps + 1;
