@@ -27,8 +27,8 @@ pub struct Session {
     pub(super) generation: Option<Generation>,
     /// A learning-rate range test, a step per `step`.
     pub(super) finding: Option<Finding>,
-    /// The tokenizer the page's token view shows.
-    token_view: Tokenizer,
+    /// The tokenizer the page's token view shows, and the page's number for it.
+    token_view: (Tokenizer, u32),
 }
 
 impl Session {
@@ -105,10 +105,11 @@ impl Session {
             Command::FindLearningRate(spec) => self.find_learning_rate(*spec, fx).await?,
             Command::StopFindingLearningRate => self.stop_finding(fx),
             Command::MeasureSpeed(spec) => self.measure_speed(*spec, fx).await?,
-            Command::ShowTokenizer(tokenizer) => self.token_view = tokenizer,
+            Command::ShowTokenizer { tokenizer, number } => self.token_view = (tokenizer, number),
             Command::SplitTokens { text } => {
-                let pieces = self.token_view.pieces(&text).map_err(|e| e.to_string());
-                fx.post(Event::Tokens(SplitText { text, pieces }));
+                let (tokenizer, tokenizer_number) = &self.token_view;
+                let pieces = tokenizer.pieces(&text).map_err(|e| e.to_string());
+                fx.post(Event::Tokens(SplitText { text, pieces, tokenizer_number: *tokenizer_number }));
             }
         }
         Ok(())

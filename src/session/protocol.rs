@@ -102,8 +102,13 @@ pub enum Command {
     MeasureSpeed(Box<RunSpec>),
     /// The tokenizer the page's token view splits text with (a run uses its spec's own). The
     /// page's interface has no `tokenizers` (see `tokenize`), so a Hugging Face tokenizer's
-    /// tokens come from here; sent once per tokenizer, not with every text.
-    ShowTokenizer(Tokenizer),
+    /// tokens come from here; sent once per tokenizer, not with every text. `number` is the
+    /// page's count of tokenizers shown, which the answers carry: an answer still on its way
+    /// when the tokenizer changes is the old one's, and the page tells it by its number.
+    ShowTokenizer {
+        tokenizer: Tokenizer,
+        number: u32,
+    },
     /// Splits `text` with the token view's tokenizer; `Event::Tokens` answers.
     SplitTokens {
         text: String,
@@ -114,7 +119,7 @@ impl Command {
     /// Whether carrying it out reads or shows the run (its model, losses or state), so the
     /// steps taken so far must be counted first. The token view's commands do not.
     pub fn reads_the_run(&self) -> bool {
-        !matches!(self, Command::ShowTokenizer(_) | Command::SplitTokens { .. })
+        !matches!(self, Command::ShowTokenizer { .. } | Command::SplitTokens { .. })
     }
 }
 
@@ -178,6 +183,8 @@ pub struct Sample {
 pub struct SplitText {
     pub text: String,
     pub pieces: Result<Vec<Piece>, String>,
+    /// The `number` of the tokenizer that split it (0: bytes, before any was shown).
+    pub tokenizer_number: u32,
 }
 
 /// The answer to `Command::Attention`: plain numbers the page draws.

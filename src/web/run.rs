@@ -74,6 +74,9 @@ pub struct RunState {
     pub ended: RwSignal<Option<RunRecord>>,
     /// The token view's last answer from the engine: a text and its tokens.
     pub tokens: RwSignal<Option<SplitText>>,
+    /// How many tokenizers the token view has shown the engine: the number the answers of the
+    /// one it shows now carry.
+    pub tokenizers_shown: RwSignal<u32>,
 }
 
 impl RunState {
@@ -106,6 +109,7 @@ impl RunState {
             error: RwSignal::new(None),
             ended: RwSignal::new(None),
             tokens: RwSignal::new(None),
+            tokenizers_shown: RwSignal::new(0),
         }
     }
 

@@ -190,6 +190,7 @@ fn TokenView(
     commands: Commands,
 ) -> impl IntoView {
     let given = StoredValue::new(Tokenizer::Bytes); // the engine's tokenizer for the view
+    let shown = state.tokenizers_shown;
     Effect::new(move || {
         let text = text.get();
         tokenizer.with(|tokenizer| {
@@ -198,21 +199,27 @@ fn TokenView(
             }
             if given.with_value(|given| given != tokenizer) {
                 given.set_value(tokenizer.clone());
-                state.tokens.set(None); // the last answer was another tokenizer's
-                commands.send(Command::ShowTokenizer(tokenizer.clone()));
+                let number = shown.get_untracked() + 1;
+                shown.set(number);
+                commands.send(Command::ShowTokenizer { tokenizer: tokenizer.clone(), number });
             }
             commands.send(Command::SplitTokens { text });
         })
     });
-    // Split once per text or answer; the count, the chips and `data-text` all read it.
+    // Split once per text or answer; the count, the chips and `data-text` all read it. An
+    // answer another tokenizer gave (one on its way when the tokenizer changed) is not shown.
     let answer = Memo::new(move |_| match tokenizer.with(|t| *t == Tokenizer::Bytes) {
-        true => Some(text.with(|text| SplitText { text: text.clone(), pieces: Ok(byte_pieces(text)) })),
-        false => state.tokens.get(),
+        true => Some(text.with(|text| SplitText {
+            text: text.clone(),
+            pieces: Ok(byte_pieces(text)),
+            tokenizer_number: 0,
+        })),
+        false => state.tokens.get().filter(|split| split.tokenizer_number == shown.get()),
     });
     let summary = move || {
         answer.with(|answer| match answer {
             None => "splitting…".to_string(),
-            Some(SplitText { text, pieces: Ok(pieces) }) if !pieces.is_empty() => format!(
+            Some(SplitText { text, pieces: Ok(pieces), .. }) if !pieces.is_empty() => format!(
                 "{} tokens, {:.2} bytes per token",
                 pieces.len(),
                 text.len() as f64 / pieces.len() as f64

@@ -484,21 +484,31 @@ fn the_token_view_splits_with_the_tokenizer_the_page_last_showed() {
     let split = |session: &mut _, world: &mut World, text: &str| {
         send(session, world, Command::SplitTokens { text: text.into() });
         match world.take_events().pop() {
-            Some(Event::Tokens(SplitText { text: answered, pieces })) if answered == text => pieces.unwrap(),
+            Some(Event::Tokens(SplitText { text: answered, pieces, tokenizer_number }))
+                if answered == text =>
+            {
+                (pieces.unwrap().into_iter().map(|p: Piece| p.text).collect::<Vec<_>>(), tokenizer_number)
+            }
             other => panic!("no tokens for {text:?}: {other:?}"),
         }
     };
-    let texts = |pieces: Vec<Piece>| pieces.into_iter().map(|p| p.text).collect::<Vec<_>>();
     world.take_events();
-    assert_eq!(texts(split(&mut session, &mut world, "two")), ["t", "w", "o"], "bytes until told");
+    let pieces = |texts: &[&str]| texts.iter().map(|t| t.to_string()).collect::<Vec<_>>();
+    assert_eq!(split(&mut session, &mut world, "two"), (pieces(&["t", "w", "o"]), 0), "bytes until told");
     let words = Tokenizer::train_words("two plus three\nthree plus two\n", 100).unwrap();
-    send(&mut session, &mut world, Command::ShowTokenizer(words));
-    assert_eq!(texts(split(&mut session, &mut world, "two plus")), ["two", " plus"]);
+    send(&mut session, &mut world, Command::ShowTokenizer { tokenizer: words, number: 1 });
     assert_eq!(
-        texts(split(&mut session, &mut world, "three")),
-        ["three"],
+        split(&mut session, &mut world, "two plus"),
+        (pieces(&["two", " plus"]), 1),
+        "split by the tokenizer shown, and marked with its number"
+    );
+    assert_eq!(
+        split(&mut session, &mut world, "three"),
+        (pieces(&["three"]), 1),
         "the tokenizer stays for later texts"
     );
+    send(&mut session, &mut world, Command::ShowTokenizer { tokenizer: Tokenizer::Bytes, number: 2 });
+    assert_eq!(split(&mut session, &mut world, "two"), (pieces(&["t", "w", "o"]), 2));
 }
 
 #[test]
