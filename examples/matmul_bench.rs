@@ -58,10 +58,9 @@ fn main() {
 
 /// A GPT-2 block's matmuls, the language-model head's, and the MLP's two backward products.
 fn step_shapes(preset: Preset) -> Vec<Shape> {
-    let model = preset.model(256);
-    let (rows, e, t) = (preset.training().batch_size * model.block_size, model.n_embd, model.block_size);
-    let heads = preset.training().batch_size * model.n_head;
-    let d = e / model.n_head;
+    let (model, batch) = (preset.model(256), preset.training().batch_size);
+    let (e, t) = (model.n_embd, model.block_size);
+    let (rows, heads, d) = (batch * t, batch * model.n_head, e / model.n_head);
     let plain =
         |name, batch, m, k, n| Shape { name, batch, m, k, n, lhs_transposed: false, rhs_transposed: false };
     vec![
